@@ -1,0 +1,70 @@
+# LPA Portal: `make run` serves the portal with demo content; `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# Local development defaults; real environment variables (or a .env file) win.
+DEV_ENV := DEBUG=$${DEBUG:-true}
+
+.PHONY: help install messages run test lint test-sqlite test-postgres bench clean
+
+help:
+	@echo "make run    - set up everything and serve the portal with demo content at http://$(HOST):$(PORT)"
+	@echo "make test   - lint, migration check, and the whole test suite on SQLite and PostgreSQL"
+	@echo "make bench  - benchmarks (see bench/)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Compiled translation catalogues are built, not committed.
+messages: install
+	@$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
+
+run: install messages
+	@$(DEV_ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(DEV_ENV) $(PY) manage.py seed_demo
+	@echo
+	@echo "  LPA Portal is starting at http://$(HOST):$(PORT)/"
+	@echo "  Sign in as the demo staff user: staff@lpa-portal.example / lpa-demo-staff"
+	@echo "  Admin: http://$(HOST):$(PORT)/admin/   (Ctrl+C stops the server)"
+	@echo
+	@$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+test: lint messages test-sqlite test-postgres
+
+test-sqlite: install
+	$(VENV)/bin/pytest -m "not postgres"
+
+# A throwaway PostgreSQL cluster is started and stopped around the run (never as root).
+# With REQUIRE_POSTGRES=1 (CI) missing server binaries fail the run instead of skipping it.
+test-postgres: install
+	@if $(PY) -m tests.pgcluster --check; then \
+		$(PY) -m tests.pgcluster -- $(VENV)/bin/pytest -m "not browser"; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL server binaries not found, and REQUIRE_POSTGRES is set." >&2; exit 1; \
+	else \
+		echo "PostgreSQL server binaries not found: the PostgreSQL pass is skipped (CI runs it)."; \
+	fi
+
+bench: install
+	@echo "Benchmarks: see bench/README.md"
+
+clean:
+	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache

@@ -1,0 +1,138 @@
+"""Users of the portal: the email address is the login, and the profile lives on the user.
+
+The profile fields sit on the user row itself (not a separate Profile table): every page and report
+that needs a participant's country, region or organisation type reads one row, and a profile can
+never be missing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from accounts.regions import REGIONS, region_for_country
+
+
+def language_choices():
+    """The portal's languages, read when needed so that the LANGUAGES setting stays out of
+    migrations."""
+    return settings.LANGUAGES
+
+
+class OrganisationType(models.TextChoices):
+    MANUFACTURER = "manufacturer", _("Manufacturer")
+    REGULATOR = "regulator", _("National regulatory authority")
+    GOVERNMENT = "government", _("Government or ministry")
+    ACADEMIA = "academia", _("Academia")
+    PARTNER = "partner", _("Development partner or NGO")
+    OTHER = "other", _("Other")
+
+
+class WHORegion(models.TextChoices):
+    AFRO = REGIONS[0]
+    AMRO = REGIONS[1]
+    SEARO = REGIONS[2]
+    EURO = REGIONS[3]
+    EMRO = REGIONS[4]
+    WPRO = REGIONS[5]
+
+
+class UserManager(DjangoUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    organisation_type = models.CharField(
+        _("organisation type"), max_length=20, choices=OrganisationType.choices, blank=True
+    )
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    country = CountryField(_("country"), blank=True)
+    # Derived from the country on every save (accounts/data/who_member_states.csv); stored so that
+    # reports can group by it in the database.
+    who_region = models.CharField(
+        _("WHO region"), max_length=5, choices=WHORegion.choices, blank=True, editable=False
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=language_choices, default="en"
+    )
+    privacy_accepted_at = models.DateTimeField(
+        _("privacy notice accepted at"), null=True, blank=True
+    )
+    is_verified_regulator = models.BooleanField(
+        _("verified regulator"),
+        default=False,
+        help_text=_(
+            "Set by staff after checking that the person works for a regulatory authority."
+        ),
+    )
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the person deletes their account: the row stays, without personal data, so that
+    # anonymous counts (registrations, attendance) remain right.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        indexes = [
+            models.Index(fields=["country"]),
+            models.Index(fields=["who_region"]),
+            models.Index(fields=["organisation_type"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.who_region = region_for_country(self.country.code if self.country else "")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "country" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "who_region"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None

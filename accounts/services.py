@@ -1,0 +1,112 @@
+"""Writes on accounts: profile updates, the personal-data export and account deletion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.exceptions import WrongPassword
+from accounts.models import User
+
+PROFILE_FIELDS = (
+    "full_name",
+    "organisation",
+    "organisation_type",
+    "job_title",
+    "country",
+    "preferred_language",
+)
+
+# Other apps add the personal data they hold about a user to the export (e.g. registrations),
+# registered from their AppConfig.ready(), since accounts must not import them.
+_data_sections: dict[str, Callable[[User], Any]] = {}
+
+
+def data_section_register(*, name: str, exporter: Callable[[User], Any]) -> None:
+    _data_sections[name] = exporter
+
+
+def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
+    """Update the profile fields of a user; the WHO region follows the country."""
+    for field in PROFILE_FIELDS:
+        if field in data:
+            setattr(user, field, data[field])
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def user_privacy_accept(*, user: User) -> None:
+    user.privacy_accepted_at = timezone.now()
+    user.save(update_fields=["privacy_accepted_at"])
+
+
+def user_data_export(*, user: User) -> dict[str, Any]:
+    """Everything the portal holds about a person, as JSON-ready data (right of access)."""
+    data: dict[str, Any] = {
+        "account": {
+            "email": user.email,
+            "full_name": user.full_name,
+            "organisation": user.organisation,
+            "organisation_type": user.organisation_type,
+            "job_title": user.job_title,
+            "country": user.country.code or "",
+            "who_region": user.who_region,
+            "preferred_language": user.preferred_language,
+            "privacy_accepted_at": _isoformat(user.privacy_accepted_at),
+            "is_verified_regulator": user.is_verified_regulator,
+            "date_joined": _isoformat(user.date_joined),
+            "last_login": _isoformat(user.last_login),
+        },
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("email")
+        ],
+    }
+    for name, exporter in _data_sections.items():
+        data[name] = exporter(user)
+    data["exported_at"] = _isoformat(timezone.now())
+    return data
+
+
+@transaction.atomic
+def user_delete_account(*, user: User, password: str) -> None:
+    """Delete an account on its owner's request.
+
+    Personal data (name, email, organisation, job title, email addresses) is removed at once and
+    every session ends. The row stays, with only the country, WHO region and organisation type,
+    so that anonymous counts of past registrations and attendance remain right.
+    """
+    if not user.check_password(password):
+        raise WrongPassword(_("The password is not correct. Your account was not deleted."))
+    user_anonymise(user=user)
+
+
+@transaction.atomic
+def user_anonymise(*, user: User) -> None:
+    EmailAddress.objects.filter(user=user).delete()
+    user.email = f"deleted-{user.pk}@invalid.invalid"
+    user.full_name = ""
+    user.organisation = ""
+    user.job_title = ""
+    user.privacy_accepted_at = None
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.is_verified_regulator = False
+    user.anonymised_at = timezone.now()
+    # A new (unusable) password also ends every other session of the user: Django checks the
+    # password hash stored in each session.
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+
+
+def _isoformat(value) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,24 @@
+"""Values every template needs: the portal's name, contact address and language links."""
+
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language, get_language_info
+
+
+def portal(request):
+    current = get_language()
+    path = request.get_full_path()
+    language_links = [
+        {
+            "code": code,
+            "name": get_language_info(code)["name_local"],
+            "url": translate_url(path, code),
+            "current": code == current,
+        }
+        for code, _name in settings.LANGUAGES
+    ]
+    return {
+        "SITE_NAME": "LPA Portal",
+        "CONTACT_EMAIL": settings.CONTACT_EMAIL,
+        "language_links": language_links,
+    }

@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from lpa_portal.views import HomeView
+
+admin.site.site_header = _("LPA Portal administration")
+admin.site.site_title = _("LPA Portal admin")
+admin.site.index_title = _("Events, registrations and the knowledge repository")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("", HomeView.as_view(), name="home"),
+    path("about/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
+    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
+    path("contact/", TemplateView.as_view(template_name="pages/contact.html"), name="contact"),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+)
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
