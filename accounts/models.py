@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -107,6 +108,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
         indexes = [
             models.Index(fields=["country"]),
             models.Index(fields=["who_region"]),
@@ -117,15 +121,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
         self.who_region = region_for_country(self.country.code if self.country else "")
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "country" in update_fields:
             kwargs["update_fields"] = {*update_fields, "who_region"}
         super().save(*args, **kwargs)
-
-    def clean(self):
-        super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -1,0 +1,15 @@
+"""Demo content for a local run, composed from each app's demo module."""
+
+from django.db import transaction
+
+from accounts.demo import seed_demo_accounts
+from accounts.groups import staff_groups_sync
+
+
+@transaction.atomic
+def seed_demo() -> dict[str, int]:
+    """Load the demo content; running it again changes nothing."""
+    staff_groups_sync()
+    counts = {}
+    counts.update(seed_demo_accounts())
+    return counts

@@ -1,0 +1,84 @@
+"""The public pages: present in every language, accessible markup, bounded queries."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = ["home", "about", "privacy", "accessibility", "contact"]
+
+
+def _url(name, language):
+    with translation.override(language):
+        return reverse(name)
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_public_pages_render_in_each_language(client, name, language):
+    url = _url(name, language)
+    assert url.startswith(f"/{language}/")
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<html lang="{language}"' in html
+    assert 'href="#main"' in html  # skip link
+    assert '<main id="main"' in html
+    assert html.count("<h1") == 1
+
+
+def test_root_redirects_to_a_language(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    assert response.status_code == 302
+    assert response["Location"] == "/fr/"
+
+
+def test_language_switcher_links_to_the_same_page(client):
+    html = client.get(_url("about", "en")).content.decode()
+    assert 'href="/fr/about/"' in html
+    assert 'hreflang="fr"' in html
+
+
+def test_french_pages_are_translated(client):
+    html = client.get(_url("about", "fr")).content.decode()
+    assert "Marathon" in html
+    assert "Événements" in html or "À propos" in html
+
+
+def test_header_shows_account_links_for_the_signed_in(client):
+    anonymous = client.get(_url("home", "en")).content.decode()
+    assert reverse("account_login") in anonymous
+    client.force_login(UserFactory())
+    signed_in = client.get(_url("home", "en")).content.decode()
+    assert reverse("accounts:overview") in signed_in
+    assert reverse("account_logout") in signed_in
+
+
+def test_about_page_describes_the_four_strands(client):
+    html = client.get(_url("about", "en")).content.decode()
+    for strand in ("Virtual cGMP Training Marathon", "Week of Quality", "Regional", "repository"):
+        assert strand in html
+
+
+def test_not_found_page(client):
+    response = client.get("/en/no-such-page/")
+    assert response.status_code == 404
+    assert '<main id="main"' in response.content.decode()
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_public_pages_query_counts(client, django_assert_max_num_queries, name):
+    UserFactory.create_batch(20)
+    with django_assert_max_num_queries(0):
+        client.get(_url(name, "en"))
+
+
+def test_my_account_query_count(client, django_assert_max_num_queries):
+    UserFactory.create_batch(20)
+    client.force_login(UserFactory())
+    with django_assert_max_num_queries(3):  # session, user, and nothing that grows
+        response = client.get(reverse("accounts:overview"))
+    assert response.status_code == 200

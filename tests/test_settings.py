@@ -1,0 +1,97 @@
+"""Settings come from the environment; production values pass Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PRODUCTION = {
+    "SECRET_KEY": "x7Gq2vN9pL4sR8tW1yZ3bC6dF0hJ5kM-production-like-key-for-the-check",
+    "ALLOWED_HOSTS": "portal.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://portal.example.org",
+    "SITE_URL": "https://portal.example.org",
+    "DATABASE_URL": "sqlite:////tmp/lpa-deploy-check.sqlite3",
+}
+
+
+def _run(code_or_args, env: dict[str, str]):
+    """Run Python in a clean environment: only what a deployment would set, nothing of pytest's."""
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
+    clean.setdefault("DJANGO_SETTINGS_MODULE", "lpa_portal.settings")
+    args = code_or_args if isinstance(code_or_args, list) else ["-c", code_or_args]
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_is_off_by_default():
+    result = _run(
+        "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        {"SECRET_KEY": PRODUCTION["SECRET_KEY"]},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_missing_secret_key_is_refused_when_debug_is_off():
+    result = _run("import django; django.setup()", {})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_local_run_needs_only_debug():
+    result = _run(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.EMAIL_BACKEND)",
+        {"DEBUG": "true"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
+
+
+def test_postgres_url_gives_persistent_health_checked_connections():
+    result = _run(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'], d['PORT'], "
+        "d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
+        {**PRODUCTION, "DATABASE_URL": "postgres://lpa:pw@db.internal:5433/lpa"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "lpa",
+        "db.internal",
+        "5433",
+        "60",
+        "True",
+    ]
+
+
+def test_unknown_language_code_is_a_clear_error():
+    result = _run("import django; django.setup()", {**PRODUCTION, "LANGUAGES": "en,xx"})
+    assert result.returncode != 0
+    assert "LANGUAGES holds unknown codes ['xx']" in result.stderr
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    settings_source = (BASE_DIR / "lpa_portal" / "settings.py").read_text()
+    example = (BASE_DIR / ".env.example").read_text()
+    readme = (BASE_DIR / "README.md").read_text()
+    import re
+
+    names = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_source))
+    assert names, "no environment variables found in settings.py"
+    for name in sorted(names):
+        assert re.search(rf"^{name}=", example, re.M), f"{name} missing from .env.example"
+        assert f"`{name}`" in readme, f"{name} missing from the settings table in README.md"
