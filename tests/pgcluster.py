@@ -161,7 +161,7 @@ def _run(
     timeout: float | None = None,
     new_session: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    proc = subprocess.Popen(
         _as_user(user, argv),
         cwd=cwd,  # the caller's cwd may not be readable by the service user
         env=_server_env(),
@@ -169,10 +169,21 @@ def _run(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout,
-        check=False,
         start_new_session=new_session,
     )
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except BaseException:
+        # Interrupted (SIGTERM, Ctrl-C, timeout): SIGTERM first, which runuser passes
+        # on, so initdb/pg_ctl don't go on working in a directory being removed.
+        proc.terminate()
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, output)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -261,18 +272,19 @@ def throwaway_cluster(*, extra_options: Sequence[str] = ()) -> Iterator[str]:
             "install Debian's postgresql package or set PG_BIN"
         )
 
-    # SIGTERM (e.g. a CI timeout) must unwind through the finally below.
-    saved_handlers: dict[int, object] = {}
-    if _in_main_thread():
-        for signum in _TERMINATING_SIGNALS:
-            saved_handlers[signum] = signal.signal(signum, _raise_system_exit)
-
     user = _service_user()
+    _as_user(user, ["true"])  # fail early if root has no way to switch users
     pg_ctl = str(pg_bin / "pg_ctl")
     tempdir: str | None = None
     datadir: Path | None = None
     start_state = "not started"  # -> "starting" -> "done"
+
+    # SIGTERM (e.g. a CI timeout) must unwind through the finally below.
+    saved_handlers: dict[int, object] = {}
     try:
+        if _in_main_thread():
+            for signum in _TERMINATING_SIGNALS:
+                saved_handlers[signum] = signal.signal(signum, _raise_system_exit)
         tempdir = tempfile.mkdtemp(prefix="pgcluster-", dir=_temp_parent(user))
         if user is not None:
             os.chown(tempdir, user.pw_uid, user.pw_gid)

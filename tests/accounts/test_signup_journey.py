@@ -169,7 +169,12 @@ def test_signup_form_offers_country_names_in_the_page_language(client):
 
 
 def test_account_pages_need_login(client):
-    for name in ("accounts:overview", "accounts:profile", "accounts:data_export", "accounts:delete"):
+    for name in (
+        "accounts:overview",
+        "accounts:profile",
+        "accounts:data_export",
+        "accounts:delete",
+    ):
         response = client.get(_url(name))
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
