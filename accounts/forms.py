@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
@@ -51,6 +53,13 @@ class ProfileFieldsMixin(forms.Form):
     )
 
 
+def _time_zone_choices():
+    return [
+        ("", _("My browser's time zone")),
+        *((name, name) for name in sorted(zoneinfo.available_timezones())),
+    ]
+
+
 class SignupForm(ProfileFieldsMixin):
     """Extra sign-up fields; allauth adds email and password and calls `signup()`."""
 
@@ -73,7 +82,12 @@ class SignupForm(ProfileFieldsMixin):
 
 
 class ProfileForm(ProfileFieldsMixin):
-    pass
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=_time_zone_choices,
+        help_text=_("Event times are also shown in this time zone."),
+    )
 
 
 class DeleteAccountForm(forms.Form):

@@ -7,9 +7,12 @@ never be missing.
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -23,6 +26,14 @@ def language_choices():
     """The portal's languages, read when needed so that the LANGUAGES setting stays out of
     migrations."""
     return settings.LANGUAGES
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name such as Africa/Nairobi or Asia/Kathmandu."),
+            params={"value": value},
+        )
 
 
 class OrganisationType(models.TextChoices):
@@ -81,6 +92,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=language_choices, default="en"
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_(
+            "Event times are also shown in this time zone. Leave blank to use your browser's."
+        ),
     )
     privacy_accepted_at = models.DateTimeField(
         _("privacy notice accepted at"), null=True, blank=True

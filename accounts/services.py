@@ -20,6 +20,7 @@ PROFILE_FIELDS = (
     "job_title",
     "country",
     "preferred_language",
+    "time_zone",
 )
 
 # Other apps add the personal data they hold about a user to the export (e.g. registrations),
@@ -58,6 +59,7 @@ def user_data_export(*, user: User) -> dict[str, Any]:
             "country": user.country.code or "",
             "who_region": user.who_region,
             "preferred_language": user.preferred_language,
+            "time_zone": user.time_zone,
             "privacy_accepted_at": _isoformat(user.privacy_accepted_at),
             "is_verified_regulator": user.is_verified_regulator,
             "date_joined": _isoformat(user.date_joined),

@@ -1,0 +1,325 @@
+"""Programmes and their events (editions), with the agenda of sessions and the speakers."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from accounts.models import WHORegion, validate_time_zone
+from events.images import validate_image
+from repository.models import Audience, Language, ProductArea, Resource, Topic
+
+IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+
+
+class Programme(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    image = models.ImageField(
+        _("image"),
+        upload_to="programmes/",
+        blank=True,
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image],
+    )
+    image_alt = models.CharField(_("image description (alt text)"), max_length=250, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:programme", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.image and not self.image_alt.strip():
+            raise ValidationError(
+                {"image_alt": _("Describe the image for people who cannot see it.")}
+            )
+
+
+class Partner(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    url = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner or funder")
+        verbose_name_plural = _("partners and funders")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Speaker(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title or role"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to="speakers/",
+        blank=True,
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image],
+    )
+    bio = models.TextField(_("biography"), blank=True, help_text=_("Markdown."))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})" if self.organisation else self.name
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        """Events the public may see: published, and cancelled or postponed ones too (their page
+        says so), but never drafts."""
+        return self.exclude(status=Event.Status.DRAFT)
+
+    def upcoming(self, now: datetime | None = None):
+        return self.filter(end__gte=now or timezone.now())
+
+    def past(self, now: datetime | None = None):
+        return self.filter(end__lt=now or timezone.now())
+
+    def open_for_registration(self, now: datetime | None = None):
+        now = now or timezone.now()
+        return self.filter(
+            status=Event.Status.PUBLISHED,
+            registration_mode__in=Event.SELF_SERVICE_MODES,
+            end__gte=now,
+        ).filter(
+            Q(registration_opens__isnull=True) | Q(registration_opens__lte=now),
+            Q(registration_closes__isnull=True) | Q(registration_closes__gt=now),
+        )
+
+
+class Event(models.Model):
+    """One edition or instance of a programme: a Marathon year, a workshop, a training."""
+
+    class Format(models.TextChoices):
+        ONLINE = "online", _("Online")
+        IN_PERSON = "in_person", _("In person")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+        POSTPONED = "postponed", _("Postponed")
+
+    class RegistrationMode(models.TextChoices):
+        OPEN = "open", _("Open to all")
+        APPROVAL = "approval", _("Approval required")
+        INVITATION = "invitation", _("Invitation only")
+        CLOSED = "closed", _("No registration")
+        EXTERNAL = "external", _("On another website")
+
+    GLOBAL = "GLOBAL"
+    REGION_CHOICES = [(GLOBAL, _("Global")), *WHORegion.choices]
+    SELF_SERVICE_MODES = (
+        RegistrationMode.OPEN,
+        RegistrationMode.APPROVAL,
+        RegistrationMode.EXTERNAL,
+    )
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="events"
+    )
+    title = models.CharField(_("title"), max_length=250)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    edition_year = models.PositiveSmallIntegerField(_("edition year"), db_index=True)
+    summary = models.CharField(_("summary"), max_length=400)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    format = models.CharField(_("format"), max_length=20, choices=Format.choices)
+    region = models.CharField(_("WHO region"), max_length=6, choices=REGION_CHOICES, default=GLOBAL)
+    country = CountryField(_("country"), blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    venue = models.CharField(_("venue"), max_length=250, blank=True)
+    venue_address = models.TextField(_("venue address and directions"), blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_("IANA name of the event's local time zone, e.g. Asia/Kathmandu."),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Leave blank for no limit.")
+    )
+    registration_mode = models.CharField(
+        _("registration"),
+        max_length=20,
+        choices=RegistrationMode.choices,
+        default=RegistrationMode.OPEN,
+    )
+    external_registration_url = models.URLField(_("external registration link"), blank=True)
+    audiences = models.ManyToManyField(Audience, verbose_name=_("audiences"), blank=True)
+    product_areas = models.ManyToManyField(ProductArea, verbose_name=_("product areas"), blank=True)
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True)
+    languages = models.ManyToManyField(Language, verbose_name=_("languages"), blank=True)
+    partners = models.ManyToManyField(Partner, verbose_name=_("partners and funders"), blank=True)
+    banner = models.ImageField(
+        _("banner image"),
+        upload_to="events/banners/",
+        blank=True,
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_image],
+    )
+    banner_alt = models.CharField(_("banner description (alt text)"), max_length=250, blank=True)
+    # {"480": "events/banners/…-480.webp", …}: resized copies made when the banner changes.
+    banner_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    banner_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    banner_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    meeting_url = models.URLField(
+        _("online meeting link"),
+        blank=True,
+        help_text=_("Shown only to confirmed registrants."),
+    )
+    materials = models.ManyToManyField(
+        Resource,
+        verbose_name=_("materials"),
+        blank=True,
+        related_name="events",
+        help_text=_("Repository resources of the whole event: slides, recordings, reports."),
+    )
+    participants_count = models.PositiveIntegerField(
+        _("participants (published figure)"), null=True, blank=True
+    )
+    countries_count = models.PositiveIntegerField(
+        _("countries (published figure)"), null=True, blank=True
+    )
+    outcome_note = models.CharField(
+        _("outcome note"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. “about 1,550 participants on average from about 90 countries”."),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="event_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "end"]), models.Index(fields=["status", "start"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if self.start and self.end and self.end < self.start:
+            errors["end"] = _("The end must not be before the start.")
+        if (
+            self.registration_opens
+            and self.registration_closes
+            and self.registration_closes <= self.registration_opens
+        ):
+            errors["registration_closes"] = _("Registration must close after it opens.")
+        if (
+            self.registration_mode == self.RegistrationMode.EXTERNAL
+            and not self.external_registration_url
+        ):
+            errors["external_registration_url"] = _("Give the link to the other website.")
+        if self.banner and not self.banner_alt.strip():
+            errors["banner_alt"] = _("Describe the banner for people who cannot see it.")
+        if (
+            self.format != self.Format.ONLINE
+            and self.status == self.Status.PUBLISHED
+            and not self.city
+        ):
+            errors["city"] = _("An in-person or hybrid event needs a city.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_past(self) -> bool:
+        return self.end < timezone.now()
+
+    @property
+    def is_online(self) -> bool:
+        return self.format == self.Format.ONLINE
+
+    @property
+    def location(self) -> str:
+        parts = [self.city, self.country.name if self.country else ""]
+        return ", ".join(part for part in parts if part)
+
+
+class Session(models.Model):
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    title = models.CharField(_("title"), max_length=250)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    speakers = models.ManyToManyField(
+        Speaker, verbose_name=_("speakers"), blank=True, related_name="sessions"
+    )
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    recording_url = models.URLField(_("recording link"), blank=True)
+    resources = models.ManyToManyField(
+        Resource,
+        verbose_name=_("related resources"),
+        blank=True,
+        related_name="sessions",
+    )
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="session_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("The end must not be before the start.")})
