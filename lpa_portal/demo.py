@@ -4,6 +4,8 @@ from django.db import transaction
 
 from accounts.demo import seed_demo_accounts
 from accounts.groups import staff_groups_sync
+from events.demo import seed_demo_events
+from repository.demo import seed_demo_repository
 
 
 @transaction.atomic
@@ -12,4 +14,6 @@ def seed_demo() -> dict[str, int]:
     staff_groups_sync()
     counts = {}
     counts.update(seed_demo_accounts())
+    counts.update(seed_demo_repository())
+    counts.update(seed_demo_events())
     return counts

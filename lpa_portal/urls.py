@@ -25,6 +25,7 @@ urlpatterns += i18n_patterns(
         name="accessibility",
     ),
     path("contact/", TemplateView.as_view(template_name="pages/contact.html"), name="contact"),
+    path("", include("events.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
 )

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
@@ -27,3 +29,58 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "repository.Topic"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Programme"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Programme {n}")
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    summary = "A programme of trainings."
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Event"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    title = factory.Sequence(lambda n: f"Training event {n}")
+    slug = factory.Sequence(lambda n: f"training-event-{n}")
+    edition_year = factory.LazyAttribute(lambda o: o.start.year)
+    summary = "A training on good manufacturing practices."
+    format = "online"
+    region = "GLOBAL"
+    time_zone = "Europe/Geneva"
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(days=2))
+    status = "published"
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Speaker"
+
+    name = factory.Sequence(lambda n: f"Speaker {n}")
+    organisation = "Example Agency"
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Session"
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    start = factory.LazyAttribute(lambda o: o.event.start)
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=2))
