@@ -4,8 +4,9 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event, Programme
-from repository.models import Audience, Language, ProductArea, Topic
+from accounts.models import OrganisationType
+from events.models import Event
+from repository.models import LanguageCode, ProductAreaCode
 
 
 class EventFilter(django_filters.FilterSet):
@@ -16,37 +17,30 @@ class EventFilter(django_filters.FilterSet):
         method="filter_when",
         empty_label=None,
     )
-    programme = django_filters.ModelChoiceFilter(
-        label=_("Programme"), queryset=Programme.objects.all(), to_field_name="slug"
+    # Slugs and codes are matched as they are (no lookup query per filter): an unknown value
+    # simply matches nothing.
+    programme = django_filters.CharFilter(
+        label=_("Programme"), field_name="programme__slug", max_length=100
     )
     format = django_filters.ChoiceFilter(label=_("Format"), choices=Event.Format.choices)
     region = django_filters.ChoiceFilter(label=_("WHO region"), choices=Event.REGION_CHOICES)
-    topic = django_filters.ModelChoiceFilter(
-        label=_("Topic"), queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic"
+    topic = django_filters.CharFilter(label=_("Topic"), method="filter_topic", max_length=200)
+    audience = django_filters.ChoiceFilter(
+        label=_("Audience"), choices=OrganisationType.choices, field_name="audiences__code"
     )
-    audience = django_filters.ModelChoiceFilter(
-        label=_("Audience"),
-        queryset=Audience.objects.all(),
-        to_field_name="code",
-        field_name="audiences",
+    product_area = django_filters.ChoiceFilter(
+        label=_("Product area"), choices=ProductAreaCode.choices, field_name="product_areas__code"
     )
-    product_area = django_filters.ModelChoiceFilter(
-        label=_("Product area"),
-        queryset=ProductArea.objects.all(),
-        to_field_name="code",
-        field_name="product_areas",
-    )
-    language = django_filters.ModelChoiceFilter(
-        label=_("Language"),
-        queryset=Language.objects.all(),
-        to_field_name="code",
-        field_name="languages",
+    language = django_filters.ChoiceFilter(
+        label=_("Language"), choices=LanguageCode.choices, field_name="languages__code"
     )
     year = django_filters.NumberFilter(
         label=_("Year"), field_name="edition_year", min_value=1990, max_value=2100
     )
     open = django_filters.BooleanFilter(
-        label=_("Open for registration"), method="filter_open", widget=django_filters.widgets.BooleanWidget
+        label=_("Open for registration"),
+        method="filter_open",
+        widget=django_filters.widgets.BooleanWidget,
     )
 
     class Meta:
@@ -69,7 +63,8 @@ class EventFilter(django_filters.FilterSet):
 
     def filter_topic(self, queryset, name, value):
         # A broad topic also finds events tagged with one of its narrower topics.
-        tagged = Event.objects.filter(Q(topics=value) | Q(topics__parent=value)).values("pk")
+        tagged = Event.objects.filter(Q(topics__slug=value) | Q(topics__parent__slug=value))
+        tagged = tagged.values("pk")
         return queryset.filter(pk__in=tagged)
 
     def filter_open(self, queryset, name, value):

@@ -107,7 +107,8 @@ class EventQuerySet(models.QuerySet):
             end__gte=now,
         ).filter(
             Q(registration_opens__isnull=True) | Q(registration_opens__lte=now),
-            Q(registration_closes__isnull=True) | Q(registration_closes__gt=now),
+            # Without an explicit closing time, registration closes when the event starts.
+            Q(registration_closes__isnull=True, start__gt=now) | Q(registration_closes__gt=now),
         )
 
 

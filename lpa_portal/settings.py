@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django.forms",
     "allauth",
     "allauth.account",
@@ -166,6 +167,8 @@ if _unknown:
 LANGUAGES = [(code, _KNOWN_LANGUAGES[code]) for code in _language_codes]
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default=_language_codes[0])
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# International English dates ("10 September 2024"), as WHO writes them.
+FORMAT_MODULE_PATH = ["lpa_portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

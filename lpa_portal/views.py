@@ -2,13 +2,15 @@
 
 from django.views.generic import TemplateView
 
+from events import selectors as event_selectors
+
 
 class HomeView(TemplateView):
     template_name = "pages/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # Filled in by the events and repository selectors once those apps have content.
-        context["upcoming_events"] = []
+        context["upcoming_events"] = event_selectors.upcoming_events(limit=3)
+        # The repository selectors fill this once resources have pages of their own.
         context["latest_resources"] = []
         return context

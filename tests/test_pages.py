@@ -82,3 +82,14 @@ def test_my_account_query_count(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):  # session, user, and nothing that grows
         response = client.get(reverse("accounts:overview"))
     assert response.status_code == 200
+
+
+def test_sitemap_lists_public_events_in_every_language(client):
+    from tests.factories import EventFactory
+
+    EventFactory(slug="public-event")
+    EventFactory(slug="secret-draft", status="draft")
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "/en/events/public-event/" in xml and "/fr/events/public-event/" in xml
+    assert "secret-draft" not in xml
+    assert 'hreflang="fr"' in xml

@@ -53,7 +53,7 @@ class PageProblems(list):
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="UTC")
     page = context.new_page()
     problems = PageProblems()
     page.on(

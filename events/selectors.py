@@ -1,0 +1,304 @@
+"""Reads of the public event pages: what a visitor may see, with what each template needs."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import groupby
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.templatetags.tz import do_timezone
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.filters import EventFilter
+from events.models import Event, Programme, Session
+from repository.models import Topic
+
+PAGE_SIZE = 12
+
+# facet parameter -> the value it is grouped by in the database
+FACET_FIELDS = {
+    "programme": "programme__slug",
+    "format": "format",
+    "region": "region",
+    "topic": "topics__slug",
+    "audience": "audiences__code",
+    "product_area": "product_areas__code",
+    "language": "languages__code",
+    "year": "edition_year",
+}
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    level: int = 0
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    options: list[FacetOption] = field(default_factory=list)
+
+    @property
+    def selected(self) -> FacetOption | None:
+        return next((option for option in self.options if option.selected), None)
+
+
+@dataclass
+class EventList:
+    filterset: EventFilter
+    page: Page
+    facets: list[Facet]
+    when: str
+    total: int
+
+
+def _visible_events(user) -> QuerySet[Event]:
+    return Event.objects.published()
+
+
+def event_list(*, params: QueryDict, user) -> EventList:
+    """The filtered, paginated list, upcoming first (soonest first) or the archive (latest first).
+
+    Each facet counts the events its options would give together with every *other* active
+    filter, in one grouped query per facet, so the number of queries never grows with the data.
+    """
+    params = params.copy()
+    when = "past" if params.get("when") == "past" else "upcoming"
+    params["when"] = when
+    base = _visible_events(user)
+    filterset = EventFilter(params, queryset=base)
+    queryset = filterset.qs if filterset.is_valid() else base.none()
+    queryset = queryset.select_related("programme").order_by(
+        "-start" if when == "past" else "start", "pk"
+    )
+    paginator = Paginator(queryset, PAGE_SIZE)
+    page = paginator.get_page(params.get("page"))
+    facets = _facets(params, base, filterset) if filterset.is_valid() else []
+    return EventList(
+        filterset=filterset, page=page, facets=facets, when=when, total=paginator.count
+    )
+
+
+def _counts(params: QueryDict, base: QuerySet, name: str) -> dict[str, int]:
+    others = params.copy()
+    others.pop(name, None)
+    others.pop("page", None)
+    queryset = EventFilter(others, queryset=base).qs.order_by()
+    key = FACET_FIELDS[name]
+    if name == "topic":
+        # A broad topic counts the events tagged with it or with one of its narrower topics.
+        rows = list(
+            queryset.values(key).annotate(n=Count("pk", distinct=True)).values_list(key, "n")
+        )
+        rows += list(
+            queryset.annotate(group=Coalesce("topics__parent__slug", "topics__slug"))
+            .values("group")
+            .annotate(n=Count("pk", distinct=True))
+            .values_list("group", "n")
+        )
+        counts: dict[str, int] = {}
+        for slug, n in rows:
+            counts[slug] = max(counts.get(slug, 0), n)
+        return counts
+    rows = queryset.values(key).annotate(n=Count("pk", distinct=True)).values_list(key, "n")
+    return {str(value): n for value, n in rows if value is not None}
+
+
+def _facets(params: QueryDict, base: QuerySet, filterset: EventFilter) -> list[Facet]:
+    selected = {name: params.get(name, "") for name in FACET_FIELDS}
+    facets = []
+
+    def facet(name: str, options: list[tuple[str, str, int]]):
+        counts = _counts(params, base, name)
+        facets.append(
+            Facet(
+                name=name,
+                label=filterset.filters[name].label,
+                options=[
+                    FacetOption(
+                        value=value,
+                        label=str(label),
+                        count=counts.get(value, 0),
+                        selected=selected[name] == value,
+                        level=level,
+                    )
+                    for value, label, level in options
+                ],
+            )
+        )
+
+    facet("programme", [(p.slug, p.name, 0) for p in Programme.objects.only("slug", "name")])
+    facet("format", [(value, label, 0) for value, label in Event.Format.choices])
+    facet("region", [(value, label, 0) for value, label in Event.REGION_CHOICES])
+    facet("topic", _topic_options())
+    for name in ("audience", "product_area", "language"):
+        facet(
+            name, [(value, label, 0) for value, label in filterset.filters[name].extra["choices"]]
+        )
+    years = sorted(base.order_by().values_list("edition_year", flat=True).distinct(), reverse=True)
+    facet("year", [(str(year), str(year), 0) for year in years])
+    return facets
+
+
+def _topic_options() -> list[tuple[str, str, int]]:
+    topics = list(Topic.objects.only("slug", "name", "parent_id", "order"))
+    children: dict[int | None, list[Topic]] = {}
+    for topic in topics:
+        children.setdefault(topic.parent_id, []).append(topic)
+    options = []
+    for parent in children.get(None, []):
+        options.append((parent.slug, parent.name, 0))
+        options += [(child.slug, child.name, 1) for child in children.get(parent.pk, [])]
+    return options
+
+
+def programme_detail(*, slug: str) -> Programme:
+    return Programme.objects.get(slug=slug)
+
+
+def programme_editions(*, programme: Programme) -> list[tuple[int, list[Event]]]:
+    """The programme's published editions by year, newest year first."""
+    events = (
+        Event.objects.published().filter(programme=programme).order_by("-edition_year", "start")
+    )
+    return [(year, list(group)) for year, group in groupby(events, key=lambda e: e.edition_year)]
+
+
+def event_detail(*, slug: str, user) -> Event:
+    """One event with everything its page shows. Drafts only for staff (preview)."""
+    queryset = Event.objects.all() if user.is_staff else Event.objects.published()
+    return (
+        queryset.select_related("programme")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=Session.objects.select_related("topic").prefetch_related(
+                    "speakers", "resources"
+                ),
+            ),
+            "topics",
+            "audiences",
+            "product_areas",
+            "languages",
+            "partners",
+            "materials",
+        )
+        .get(slug=slug)
+    )
+
+
+def in_zone(value: datetime, zone) -> datetime:
+    """The moment as wall-clock time in `zone`, marked so that templates print it unconverted
+    (they would otherwise show it in the active time zone, UTC)."""
+    return do_timezone(value, zone)
+
+
+@dataclass
+class AgendaItem:
+    session: Session
+    start: datetime  # in the event's time zone
+    end: datetime
+    visitor_start: datetime | None  # in the visitor's time zone, when it differs
+    visitor_end: datetime | None
+
+
+def event_agenda(*, event: Event, visitor_zone: str = "") -> list[tuple[date, list[AgendaItem]]]:
+    """The sessions grouped by day, as the day falls in the event's own time zone."""
+    zone = event.tz
+    visitor = zoneinfo.ZoneInfo(visitor_zone) if visitor_zone else None
+    if visitor is not None and visitor.key == zone.key:
+        visitor = None
+    items = [
+        AgendaItem(
+            session=session,
+            start=in_zone(session.start, zone),
+            end=in_zone(session.end, zone),
+            visitor_start=in_zone(session.start, visitor) if visitor else None,
+            visitor_end=in_zone(session.end, visitor) if visitor else None,
+        )
+        for session in event.sessions.all()
+    ]
+    return [(day, list(group)) for day, group in groupby(items, key=lambda item: item.start.date())]
+
+
+def event_speakers(*, event: Event) -> list:
+    """Everyone who speaks at the event, once each, in order of first appearance."""
+    seen = {}
+    for session in event.sessions.all():
+        for speaker in session.speakers.all():
+            seen.setdefault(speaker.pk, speaker)
+    return list(seen.values())
+
+
+WHEN_LABELS = {"upcoming": _("Upcoming events"), "past": _("Past events")}
+
+
+@dataclass
+class RegistrationState:
+    """What the registration box tells this visitor now."""
+
+    # cancelled, postponed, ended, no_registration, invitation, not_yet, closed, external, open
+    code: str
+    message: str
+    opens: datetime | None = None
+    closes: datetime | None = None
+    url: str = ""
+
+
+def event_registration_state(
+    *, event: Event, user, now: datetime | None = None
+) -> RegistrationState:
+    now = now or timezone.now()
+    mode = Event.RegistrationMode
+    if event.status == Event.Status.CANCELLED:
+        return RegistrationState("cancelled", _("This event has been cancelled."))
+    if event.status == Event.Status.POSTPONED:
+        return RegistrationState(
+            "postponed", _("This event has been postponed. New dates will be announced.")
+        )
+    if event.end < now:
+        return RegistrationState("ended", _("This event has ended."))
+    if event.registration_mode == mode.CLOSED:
+        return RegistrationState("no_registration", _("Registration is not open for this event."))
+    if event.registration_mode == mode.INVITATION:
+        return RegistrationState("invitation", _("This event is by invitation only."))
+    if event.registration_opens and now < event.registration_opens:
+        return RegistrationState(
+            "not_yet", _("Registration opens on"), opens=event.registration_opens
+        )
+    # Without an explicit closing time, registration closes when the event starts.
+    if now >= (event.registration_closes or event.start):
+        return RegistrationState("closed", _("Registration is closed."))
+    if event.registration_mode == mode.EXTERNAL:
+        return RegistrationState(
+            "external",
+            _("Registration is on the organiser's website."),
+            url=event.external_registration_url,
+            closes=event.registration_closes,
+        )
+    if event.registration_mode == mode.APPROVAL:
+        message = _("Registration is open. Places are confirmed by the organisers.")
+    else:
+        message = _("Registration is open.")
+    return RegistrationState("open", message, closes=event.registration_closes)
+
+
+def upcoming_events(*, limit: int) -> list[Event]:
+    """The next published events, soonest first (home page)."""
+    return list(
+        Event.objects.filter(status=Event.Status.PUBLISHED)
+        .upcoming()
+        .select_related("programme")
+        .order_by("start")[:limit]
+    )
