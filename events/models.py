@@ -195,6 +195,17 @@ class Event(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    sessions_required = models.PositiveSmallIntegerField(
+        _("sessions needed for attendance"),
+        default=1,
+        help_text=_("How many sessions a registrant must attend to count as having attended."),
+    )
+    cancellation_deadline = models.DateTimeField(
+        _("cancellation deadline"),
+        null=True,
+        blank=True,
+        help_text=_("Registrants may cancel until then; blank: until the event starts."),
+    )
     meeting_url = models.URLField(
         _("online meeting link"),
         blank=True,
@@ -324,3 +335,281 @@ class Session(models.Model):
     def clean(self):
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": _("The end must not be before the start.")})
+
+
+# --- Registrations ------------------------------------------------------------------------------
+
+
+class Question(models.Model):
+    """A question staff add to an event's registration form."""
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        YES_NO = "yes_no", _("Yes or no")
+
+    CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="questions"
+    )
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    choices = models.TextField(
+        _("choices"), blank=True, help_text=_("For choice questions: one choice per line.")
+    )
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self):
+        if self.kind in self.CHOICE_KINDS and len(self.choice_list) < 2:
+            raise ValidationError({"choices": _("Give at least two choices, one per line.")})
+
+
+class Invitation(models.Model):
+    """A code that lets people register for an invitation-only event."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    email = models.EmailField(
+        _("for email address"), blank=True, help_text=_("Leave blank for a code anyone may use.")
+    )
+    max_uses = models.PositiveIntegerField(_("uses allowed"), default=1)
+    uses = models.PositiveIntegerField(_("uses"), default=0, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+        REJECTED = "rejected", _("Rejected")
+
+    ACTIVE = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    # A snapshot of the profile when registering: reports count people as they were then.
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    organisation_type = models.CharField(_("organisation type"), max_length=20, blank=True)
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    country = CountryField(_("country"), blank=True)
+    who_region = models.CharField(_("WHO region"), max_length=5, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    consent_at = models.DateTimeField(_("consent given at"))
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations"
+    )
+    # First come, first served: the waiting list is ordered by this moment.
+    waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    attended = models.BooleanField(_("attended"), default=False, db_index=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=Q(status__in=["pending", "confirmed", "waitlisted"]),
+                name="one_active_registration_per_user_and_event",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["event", "status"]),
+            models.Index(fields=["event", "status", "waitlisted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name or self.user_id} – {self.event}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class RegistrationStatusChange(models.Model):
+    """The history of a registration: who changed its status, when and why."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    changed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '–'} → {self.to_status}"
+
+
+class Attendance(models.Model):
+    """A registrant was present at a session."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Marked by staff")
+        CSV = "csv", _("Imported attendance report")
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="attendances"
+    )
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"], name="one_attendance_per_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} @ {self.session_id}"
+
+
+class Certificate(models.Model):
+    """A certificate of attendance; its code lets anyone verify it."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.PROTECT, related_name="certificate"
+    )
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    # What the certificate states, fixed when it is issued.
+    full_name = models.CharField(_("name"), max_length=200)
+    event_title = models.CharField(_("event"), max_length=250)
+    event_dates = models.CharField(_("dates"), max_length=100)
+    sessions_attended = models.PositiveSmallIntegerField(_("sessions attended"))
+    sessions_total = models.PositiveSmallIntegerField(_("sessions in the event"))
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:certificate_verify", kwargs={"code": self.code})
+
+
+class Feedback(models.Model):
+    """The short survey after an event; one answer per attended registration."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="feedback"
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("overall rating"), choices=[(n, str(n)) for n in range(1, 6)]
+    )
+    most_useful_session = models.ForeignKey(
+        Session,
+        verbose_name=_("most useful session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    topics_wanted = models.TextField(_("topics wanted next"), blank=True)
+    comments = models.TextField(_("comments"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5"
+
+
+class EmailDelivery(models.Model):
+    """One email to one person, rendered when it is queued and sent by a background task.
+
+    The unique key makes sending idempotent: a confirmation or a reminder is queued once, and a
+    retried task never sends a delivery that is already sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (will be retried)")
+        GAVE_UP = "gave_up", _("Given up")
+
+    key = models.CharField(max_length=200, unique=True)
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    ics = models.TextField(blank=True)
+    ics_filename = models.CharField(max_length=120, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"
