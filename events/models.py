@@ -176,6 +176,11 @@ class Event(models.Model):
         default=RegistrationMode.OPEN,
     )
     external_registration_url = models.URLField(_("external registration link"), blank=True)
+    audience_restricted = models.BooleanField(
+        _("only for the audiences listed"),
+        default=False,
+        help_text=_("Only people whose type of organisation is among the audiences may register."),
+    )
     audiences = models.ManyToManyField(Audience, verbose_name=_("audiences"), blank=True)
     product_areas = models.ManyToManyField(ProductArea, verbose_name=_("product areas"), blank=True)
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from itertools import groupby
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.templatetags.tz import do_timezone
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.filters import EventFilter
-from events.models import Event, Programme, Session
+from events.models import Event, Programme, Registration, Session
 from repository.models import Topic
 
 PAGE_SIZE = 12
@@ -248,12 +248,17 @@ WHEN_LABELS = {"upcoming": _("Upcoming events"), "past": _("Past events")}
 class RegistrationState:
     """What the registration box tells this visitor now."""
 
-    # cancelled, postponed, ended, no_registration, invitation, not_yet, closed, external, open
+    # cancelled, postponed, ended, no_registration, invitation, not_yet, closed, external, open,
+    # full, and for someone already registered: confirmed, waitlisted, pending
     code: str
     message: str
     opens: datetime | None = None
     closes: datetime | None = None
     url: str = ""
+    registration: Registration | None = None
+    position: int | None = None
+    can_register: bool = False
+    can_cancel: bool = False
 
 
 def event_registration_state(
@@ -261,6 +266,9 @@ def event_registration_state(
 ) -> RegistrationState:
     now = now or timezone.now()
     mode = Event.RegistrationMode
+    registration = active_registration(event=event, user=user)
+    if registration is not None:
+        return _registered_state(event, registration, now)
     if event.status == Event.Status.CANCELLED:
         return RegistrationState("cancelled", _("This event has been cancelled."))
     if event.status == Event.Status.POSTPONED:
@@ -271,8 +279,6 @@ def event_registration_state(
         return RegistrationState("ended", _("This event has ended."))
     if event.registration_mode == mode.CLOSED:
         return RegistrationState("no_registration", _("Registration is not open for this event."))
-    if event.registration_mode == mode.INVITATION:
-        return RegistrationState("invitation", _("This event is by invitation only."))
     if event.registration_opens and now < event.registration_opens:
         return RegistrationState(
             "not_yet", _("Registration opens on"), opens=event.registration_opens
@@ -287,11 +293,114 @@ def event_registration_state(
             url=event.external_registration_url,
             closes=event.registration_closes,
         )
+    can_register = event.status == Event.Status.PUBLISHED
+    if event.registration_mode == mode.INVITATION:
+        return RegistrationState(
+            "invitation",
+            _("This event is by invitation only. Register with the code you received."),
+            closes=event.registration_closes,
+            can_register=can_register,
+        )
     if event.registration_mode == mode.APPROVAL:
         message = _("Registration is open. Places are confirmed by the organisers.")
+    elif event.capacity is not None and seats_taken(event=event) >= event.capacity:
+        return RegistrationState(
+            "full",
+            _("The event is full. You can join the waiting list: free places go to it in order."),
+            closes=event.registration_closes,
+            can_register=can_register,
+        )
     else:
         message = _("Registration is open.")
-    return RegistrationState("open", message, closes=event.registration_closes)
+    return RegistrationState(
+        "open", message, closes=event.registration_closes, can_register=can_register
+    )
+
+
+def _registered_state(event: Event, registration: Registration, now: datetime) -> RegistrationState:
+    can_cancel = now < (event.cancellation_deadline or event.start)
+    status = Registration.Status
+    if registration.status == status.CONFIRMED:
+        return RegistrationState(
+            "confirmed",
+            _("You are registered: your place is confirmed."),
+            registration=registration,
+            can_cancel=can_cancel,
+        )
+    if registration.status == status.WAITLISTED:
+        return RegistrationState(
+            "waitlisted",
+            _("You are on the waiting list."),
+            registration=registration,
+            position=waiting_list_position(registration=registration),
+            can_cancel=can_cancel,
+        )
+    return RegistrationState(
+        "pending",
+        _("Your request is waiting for the organisers' approval."),
+        registration=registration,
+        can_cancel=can_cancel,
+    )
+
+
+def seats_taken(*, event: Event) -> int:
+    return Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
+
+
+def active_registration(*, event: Event, user) -> Registration | None:
+    if not user.is_authenticated:
+        return None
+    return Registration.objects.filter(
+        event=event, user=user, status__in=Registration.ACTIVE
+    ).first()
+
+
+def waiting_list_position(*, registration: Registration) -> int | None:
+    """1 for the next person to get a free place."""
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    return (
+        _ahead_on_waiting_list().filter(pk=registration.pk).values_list("ahead", flat=True)[0] + 1
+    )
+
+
+def _ahead_on_waiting_list():
+    ahead = (
+        Registration.objects.filter(event=OuterRef("event"), status=Registration.Status.WAITLISTED)
+        .filter(
+            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Registration.objects.annotate(ahead=Coalesce(Subquery(ahead), 0))
+
+
+def registrations_of_user(*, user) -> list[Registration]:
+    """My registrations: newest event first, with the waiting-list position of each, the
+    certificate and what a confirmed registrant may open. A fixed number of queries."""
+    registrations = list(
+        _ahead_on_waiting_list()
+        .filter(user=user)
+        .select_related("event", "event__programme", "certificate", "feedback")
+        .prefetch_related("event__materials")
+        .order_by("-event__start", "-pk")
+    )
+    now = timezone.now()
+    for registration in registrations:
+        registration.position = (
+            registration.ahead + 1
+            if registration.status == Registration.Status.WAITLISTED
+            else None
+        )
+        event = registration.event
+        registration.can_cancel = registration.is_active and now < (
+            event.cancellation_deadline or event.start
+        )
+    return registrations
 
 
 def upcoming_events(*, limit: int) -> list[Event]:

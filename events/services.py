@@ -1,18 +1,41 @@
-"""Writes on events that carry rules: copying an edition to the next year, publishing, banners."""
+"""Writes on events that carry rules: editions, publishing, banners, every rule of registering."""
 
 from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
+from events.emails import email_queue
+from events.exceptions import (
+    AlreadyRegistered,
+    CancellationClosed,
+    ConsentRequired,
+    InvalidInvitation,
+    InvalidTransition,
+    InvitationRequired,
+    NoSeatAvailable,
+    NotInAudience,
+    RegistrationClosed,
+    RegistrationNotOpenYet,
+)
 from events.images import renditions_create
-from events.models import Event, Session
+from events.models import (
+    EmailDelivery,
+    Event,
+    Invitation,
+    Registration,
+    RegistrationStatusChange,
+    Session,
+)
 
 COPIED_M2M_FIELDS = ("audiences", "product_areas", "topics", "languages", "partners")
 
@@ -172,3 +195,249 @@ def event_banner_renditions_update(*, event: Event) -> None:
     event.banner_width = width
     event.banner_height = height
     event.save(update_fields=["banner_renditions", "banner_width", "banner_height", "updated_at"])
+
+
+# --- Registrations ------------------------------------------------------------------------------
+#
+# Every rule of registering lives here, so that the register form, the admin actions and the
+# management commands apply the same ones. Seats are counted and taken while the event's row is
+# locked (SELECT … FOR UPDATE on PostgreSQL), in one transaction, so that concurrent requests
+# can never confirm more people than the event has seats.
+
+Status = Registration.Status
+
+
+def _locked_event(event: Event) -> Event:
+    return Event.objects.select_for_update().get(pk=event.pk)
+
+
+def _seats_taken(event: Event) -> int:
+    return Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
+
+
+def _has_free_seat(event: Event) -> bool:
+    return event.capacity is None or _seats_taken(event) < event.capacity
+
+
+def _record(registration: Registration, *, old: str, by=None, reason: str = "") -> None:
+    RegistrationStatusChange.objects.create(
+        registration=registration,
+        from_status=old,
+        to_status=registration.status,
+        changed_by=by,
+        reason=reason[:300],
+    )
+
+
+def _set_status(registration: Registration, status: str, *, by=None, reason: str = "") -> None:
+    old = registration.status
+    registration.status = status
+    registration.waitlisted_at = timezone.now() if status == Status.WAITLISTED else None
+    registration.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    _record(registration, old=old, by=by, reason=reason)
+
+
+def registration_check_window(*, event: Event, now: datetime | None = None) -> None:
+    """Raise unless the event takes registrations on this portal right now."""
+    now = now or timezone.now()
+    mode = Event.RegistrationMode
+    if event.status != Event.Status.PUBLISHED or event.registration_mode in (
+        mode.CLOSED,
+        mode.EXTERNAL,
+    ):
+        raise RegistrationClosed
+    if event.registration_opens and now < event.registration_opens:
+        raise RegistrationNotOpenYet(
+            _("Registration opens on %(date)s (UTC).")
+            % {
+                "date": date_format(
+                    timezone.localtime(event.registration_opens, UTC), "DATETIME_FORMAT"
+                )
+            }
+        )
+    if now >= (event.registration_closes or event.start):
+        raise RegistrationClosed
+
+
+def _check_audience(event: Event, user) -> None:
+    if not event.audience_restricted:
+        return
+    codes = {audience.code for audience in event.audiences.all()}
+    if codes and user.organisation_type not in codes:
+        names = ", ".join(str(audience) for audience in event.audiences.all())
+        raise NotInAudience(
+            _(
+                "This event is only for: %(audiences)s. If your profile's type of organisation "
+                "is wrong, correct it in My account."
+            )
+            % {"audiences": names}
+        )
+
+
+def _usable_invitation(event: Event, user, code: str, now: datetime) -> Invitation | None:
+    if event.registration_mode != Event.RegistrationMode.INVITATION:
+        return None
+    code = (code or "").strip()
+    if not code:
+        raise InvitationRequired
+    invitation = (
+        Invitation.objects.select_for_update().filter(event=event, code__iexact=code).first()
+    )
+    if (
+        invitation is None
+        or invitation.uses >= invitation.max_uses
+        or (invitation.expires_at and invitation.expires_at <= now)
+        or (invitation.email and invitation.email.lower() != user.email.lower())
+    ):
+        raise InvalidInvitation
+    return invitation
+
+
+def registration_create(
+    *,
+    event: Event,
+    user,
+    answers: dict | None = None,
+    consent: bool,
+    invitation_code: str = "",
+    now: datetime | None = None,
+) -> Registration:
+    """Register a person for an event, applying every rule, and queue the email that says so.
+
+    Open events confirm while seats are free and put later people on the waiting list, first
+    come first served; approval events take requests that staff approve or reject.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _locked_event(event)
+        registration_check_window(event=event, now=now)
+        _check_audience(event, user)
+        if not consent:
+            raise ConsentRequired
+        if Registration.objects.filter(
+            event=event, user=user, status__in=Registration.ACTIVE
+        ).exists():
+            raise AlreadyRegistered
+        invitation = _usable_invitation(event, user, invitation_code, now)
+        if event.registration_mode == Event.RegistrationMode.APPROVAL:
+            status = Status.PENDING
+        elif _has_free_seat(event):
+            status = Status.CONFIRMED
+        else:
+            status = Status.WAITLISTED
+        registration = Registration.objects.create(
+            event=event,
+            user=user,
+            status=status,
+            full_name=user.full_name,
+            organisation=user.organisation,
+            organisation_type=user.organisation_type,
+            job_title=user.job_title,
+            country=user.country,
+            who_region=user.who_region,
+            answers=answers or {},
+            consent_at=now,
+            invitation=invitation,
+            waitlisted_at=now if status == Status.WAITLISTED else None,
+            created_at=now,
+        )
+        _record(registration, old="", by=user, reason="registered")
+        if invitation is not None:
+            Invitation.objects.filter(pk=invitation.pk).update(uses=F("uses") + 1)
+        email_queue(registration=registration, kind=status)
+    return registration
+
+
+def registration_cancel(*, registration: Registration, by, reason: str = "") -> Registration | None:
+    """Cancel a registration; a freed seat goes to the first person on the waiting list, in the
+    same transaction. Participants may cancel until the cancellation deadline (by default the
+    start of the event); staff at any time. Returns the promoted registration, if any."""
+    with transaction.atomic():
+        event = _locked_event(registration.event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status not in Registration.ACTIVE:
+            raise InvalidTransition(_("This registration is not active."))
+        if not by.is_staff and timezone.now() >= (event.cancellation_deadline or event.start):
+            raise CancellationClosed
+        freed_seat = registration.status == Status.CONFIRMED
+        _set_status(registration, Status.CANCELLED, by=by, reason=reason or "cancelled")
+        email_queue(registration=registration, kind="cancelled")
+        return _promote_next(event, by=None) if freed_seat else None
+
+
+def _promote_next(event: Event, *, by) -> Registration | None:
+    if not _has_free_seat(event):
+        return None
+    waiting = (
+        Registration.objects.select_for_update()
+        .filter(event=event, status=Status.WAITLISTED)
+        .order_by("waitlisted_at", "pk")
+        .first()
+    )
+    if waiting is None:
+        return None
+    _set_status(waiting, Status.CONFIRMED, by=by, reason="promoted from the waiting list")
+    email_queue(registration=waiting, kind="promoted")
+    return waiting
+
+
+def event_fill_from_waiting_list(*, event: Event, by=None) -> list[Registration]:
+    """Confirm people from the waiting list, in order, while seats are free (e.g. after staff
+    raised the capacity)."""
+    promoted = []
+    with transaction.atomic():
+        event = _locked_event(event)
+        while (registration := _promote_next(event, by=by)) is not None:
+            promoted.append(registration)
+    return promoted
+
+
+def registration_approve(*, registration: Registration, by) -> Registration:
+    """Approve a request: confirmed while seats are free, else onto the waiting list."""
+    with transaction.atomic():
+        event = _locked_event(registration.event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status != Status.PENDING:
+            raise InvalidTransition(_("Only pending requests can be approved."))
+        if _has_free_seat(event):
+            _set_status(registration, Status.CONFIRMED, by=by, reason="approved")
+            email_queue(registration=registration, kind="approved")
+        else:
+            _set_status(registration, Status.WAITLISTED, by=by, reason="approved, event full")
+            email_queue(registration=registration, kind="waitlisted")
+    return registration
+
+
+def registration_reject(*, registration: Registration, by, reason: str = "") -> Registration:
+    with transaction.atomic():
+        _locked_event(registration.event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status not in (Status.PENDING, Status.WAITLISTED):
+            raise InvalidTransition(_("Only pending or waiting requests can be rejected."))
+        _set_status(registration, Status.REJECTED, by=by, reason=reason or "rejected")
+        email_queue(registration=registration, kind="rejected")
+    return registration
+
+
+def registration_promote(*, registration: Registration, by) -> Registration:
+    """Staff move one person from the waiting list to a free seat."""
+    with transaction.atomic():
+        event = _locked_event(registration.event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status != Status.WAITLISTED:
+            raise InvalidTransition(_("Only people on the waiting list can be promoted."))
+        if not _has_free_seat(event):
+            raise NoSeatAvailable
+        _set_status(registration, Status.CONFIRMED, by=by, reason="promoted by staff")
+        email_queue(registration=registration, kind="promoted")
+    return registration
+
+
+def registration_resend_confirmation(*, registration: Registration) -> EmailDelivery:
+    if registration.status != Status.CONFIRMED:
+        raise InvalidTransition(_("Only confirmed registrations get a confirmation."))
+    return email_queue(
+        registration=registration,
+        kind="confirmed",
+        key_suffix=f"resend-{timezone.now():%Y%m%d%H%M%S%f}",
+    )

@@ -11,5 +11,11 @@ urlpatterns = [
     path("events/<slug:slug>/", views.EventDetailView.as_view(), name="detail"),
     path("events/<slug:slug>/calendar.ics", feeds.event_ics, name="ics"),
     path("programmes/<slug:slug>/", views.ProgrammeDetailView.as_view(), name="programme"),
+    path("my/registrations/", views.MyRegistrationsView.as_view(), name="my_registrations"),
+    path(
+        "my/registrations/<int:pk>/cancel/",
+        views.CancelRegistrationView.as_view(),
+        name="registration_cancel",
+    ),
     path("programmes/<slug:slug>/calendar.ics", feeds.programme_ics, name="ics_programme"),
 ]

@@ -1,12 +1,29 @@
 """Public event pages: the list with its filters, an event, a programme."""
 
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.generic import DetailView, TemplateView
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView, FormView, TemplateView
 
-from events import selectors
-from events.models import Event, Programme
+from events import selectors, services
+from events.exceptions import RegistrationError
+from events.forms import CancelForm, RegistrationForm
+from events.models import Event, Programme, Registration
 from events.structured_data import event_json_ld, json_ld_script
+
+REGISTERED_MESSAGES = {
+    Registration.Status.CONFIRMED: _("You are registered. We have sent you a confirmation email."),
+    Registration.Status.WAITLISTED: _(
+        "The event is full: you are on the waiting list. We will email you if a place frees up."
+    ),
+    Registration.Status.PENDING: _(
+        "Your request has been sent. The organisers will confirm your place by email."
+    ),
+}
 
 
 class EventListView(TemplateView):
@@ -27,6 +44,8 @@ class EventListView(TemplateView):
 
 
 class EventDetailView(DetailView):
+    """The event page; posting its registration form registers the signed-in visitor."""
+
     template_name = "events/event_detail.html"
     context_object_name = "event"
 
@@ -36,17 +55,44 @@ class EventDetailView(DetailView):
         except Event.DoesNotExist as error:
             raise Http404 from error
 
+    def post(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        self.object = event = self.get_object()
+        form = self._registration_form(event, data=request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            registration = services.registration_create(
+                event=event,
+                user=request.user,
+                answers=form.answers(),
+                consent=form.cleaned_data["consent"],
+                invitation_code=form.cleaned_data.get("invitation_code", ""),
+            )
+        except RegistrationError as error:
+            messages.error(request, error.message)
+            return redirect(event)
+        messages.success(request, REGISTERED_MESSAGES[registration.status])
+        return redirect(event)
+
+    def _registration_form(self, event, data=None) -> RegistrationForm:
+        return RegistrationForm(data, event=event, questions=list(event.questions.all()))
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         event = self.object
         user = self.request.user
+        registration = selectors.event_registration_state(event=event, user=user)
+        if registration.can_register and user.is_authenticated and "form" not in kwargs:
+            context["form"] = self._registration_form(event)
         visitor_zone = getattr(user, "time_zone", "") if user.is_authenticated else ""
         url = self.request.build_absolute_uri(event.get_absolute_url())
         context.update(
             is_preview=event.status == Event.Status.DRAFT,
             agenda=selectors.event_agenda(event=event, visitor_zone=visitor_zone),
             speakers=selectors.event_speakers(event=event),
-            registration=selectors.event_registration_state(event=event, user=user),
+            registration=registration,
             visitor_zone=visitor_zone,
             json_ld=json_ld_script(event_json_ld(event=event, url=url)),
             ics_url=reverse("events:ics", kwargs={"slug": event.slug}),
@@ -68,3 +114,43 @@ class ProgrammeDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         context["editions"] = selectors.programme_editions(programme=self.object)
         return context
+
+
+class MyRegistrationsView(LoginRequiredMixin, TemplateView):
+    template_name = "events/my_registrations.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["registrations"] = selectors.registrations_of_user(user=self.request.user)
+        return context
+
+
+class CancelRegistrationView(LoginRequiredMixin, FormView):
+    template_name = "events/registration_cancel.html"
+    form_class = CancelForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            # Someone else's registration is simply not found.
+            self.registration = get_object_or_404(
+                Registration.objects.select_related("event"),
+                pk=kwargs["pk"],
+                user=request.user,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(registration=self.registration, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.registration_cancel(
+                registration=self.registration,
+                by=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except RegistrationError as error:
+            messages.error(self.request, error.message)
+        else:
+            messages.success(self.request, _("Your registration is cancelled."))
+        return redirect("events:my_registrations")

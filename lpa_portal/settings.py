@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_countries",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "csp",
     "accounts",
     "repository",
@@ -213,6 +215,22 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LPA Portal <noreply@
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 ADMINS = [("", address) for address in env.list("ADMINS", default=[])]
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="lpa@example.org")
+
+# --- Background tasks ---------------------------------------------------------------------------
+
+# Emails and PDF text extraction run as background tasks (django-tasks). A local run and the tests
+# run them in-process as soon as they are queued; production queues them in the database and runs
+# `manage.py db_worker` beside the app processes.
+TASKS = {
+    "default": {
+        "BACKEND": env.str(
+            "TASK_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"
+        ),
+    }
+}
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+# Registration answers of events that ended longer ago than this are anonymised.
+REGISTRATION_RETENTION_DAYS = env.int("REGISTRATION_RETENTION_DAYS", default=730)
 
 # --- Security -----------------------------------------------------------------------------------
 

@@ -1,0 +1,84 @@
+"""Forms of the registrant pages: they only validate input; the rules are in services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Event, Question
+
+
+class RegistrationForm(forms.Form):
+    """The event's own questions, the consent, and an invitation code where one is needed."""
+
+    invitation_code = forms.CharField(
+        label=_("Invitation code"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that the organisers use my profile and answers to run this event and to "
+            "report anonymous figures on it."
+        ),
+        error_messages={"required": _("Please agree to the use of your data for this event.")},
+    )
+
+    def __init__(self, *args, event: Event, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.questions = questions
+        if event.registration_mode == Event.RegistrationMode.INVITATION:
+            self.fields["invitation_code"].required = True
+        else:
+            del self.fields["invitation_code"]
+        fields = {}
+        for question in questions:
+            fields[f"q{question.pk}"] = _question_field(question)
+        # The event's questions come first, then the code and the consent.
+        self.fields = {**fields, **self.fields}
+
+    def answers(self) -> dict[str, object]:
+        """Answers keyed by question id, with the question's label kept beside each one."""
+        return {
+            str(question.pk): {
+                "question": question.label,
+                "answer": self.cleaned_data.get(f"q{question.pk}"),
+            }
+            for question in self.questions
+        }
+
+
+def _question_field(question: Question) -> forms.Field:
+    common = {
+        "label": question.label,
+        "help_text": question.help_text,
+        "required": question.required,
+    }
+    kind = Question.Kind
+    if question.kind == kind.SHORT_TEXT:
+        return forms.CharField(max_length=300, **common)
+    if question.kind == kind.LONG_TEXT:
+        return forms.CharField(max_length=3000, widget=forms.Textarea(attrs={"rows": 4}), **common)
+    if question.kind == kind.YES_NO:
+        return forms.TypedChoiceField(
+            choices=[("yes", _("Yes")), ("no", _("No"))],
+            widget=forms.RadioSelect,
+            coerce=lambda value: value == "yes",
+            empty_value=None,
+            **common,
+        )
+    choices = [(choice, choice) for choice in question.choice_list]
+    if question.kind == kind.MULTIPLE_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=choices, widget=forms.CheckboxSelectMultiple, **common
+        )
+    return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=300,
+        required=False,
+        help_text=_("It helps the organisers plan the next editions."),
+    )
