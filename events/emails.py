@@ -176,3 +176,42 @@ def emails_send_pending(*, now=None, limit: int = 500) -> dict[str, int]:
         status = email_delivery_send(delivery_id=delivery_id)
         outcome[status] = outcome.get(status, 0) + 1
     return outcome
+
+
+REMINDERS = (
+    # (kind, how long before the start it is sent)
+    ("reminder_days", timedelta(days=3)),
+    ("reminder_hours", timedelta(hours=3)),
+)
+
+
+def reminders_queue(*, now=None) -> dict[str, int]:
+    """Queue the reminders that are due for confirmed registrants: a few days and a few hours
+    before the start. Each is queued once per registration (its key is unique), however often
+    this runs; a registrant who confirms after a reminder's moment gets only the later ones."""
+    from events.models import Event
+
+    now = now or timezone.now()
+    queued = {}
+    for kind, lead in REMINDERS:
+        due = Registration.objects.filter(
+            status=Registration.Status.CONFIRMED,
+            event__status=Event.Status.PUBLISHED,
+            event__start__gt=now,
+            event__start__lte=now + lead,
+        )
+        if kind == "reminder_days":
+            # Not when the later reminder is due as well: one message is enough.
+            due = due.exclude(event__start__lte=now + REMINDERS[1][1])
+        already = set(
+            EmailDelivery.objects.filter(key__startswith=f"{kind}:").values_list("key", flat=True)
+        )
+        count = 0
+        for registration in due.select_related("event", "user"):
+            if f"{kind}:{registration.pk}" in already:
+                continue
+            with transaction.atomic():
+                email_queue(registration=registration, kind=kind)
+            count += 1
+        queued[kind] = count
+    return queued

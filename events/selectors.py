@@ -280,9 +280,8 @@ def event_registration_state(
     if event.registration_mode == mode.CLOSED:
         return RegistrationState("no_registration", _("Registration is not open for this event."))
     if event.registration_opens and now < event.registration_opens:
-        return RegistrationState(
-            "not_yet", _("Registration opens on"), opens=event.registration_opens
-        )
+        # The template says "Registration opens on <date>".
+        return RegistrationState("not_yet", "", opens=event.registration_opens)
     # Without an explicit closing time, registration closes when the event starts.
     if now >= (event.registration_closes or event.start):
         return RegistrationState("closed", _("Registration is closed."))

@@ -310,6 +310,8 @@ def registration_create(
     now = now or timezone.now()
     with transaction.atomic():
         event = _locked_event(event)
+        # First come, first served is the order in which the lock was obtained.
+        arrived = max(now, timezone.now())
         registration_check_window(event=event, now=now)
         _check_audience(event, user)
         if not consent:
@@ -338,8 +340,8 @@ def registration_create(
             answers=answers or {},
             consent_at=now,
             invitation=invitation,
-            waitlisted_at=now if status == Status.WAITLISTED else None,
-            created_at=now,
+            waitlisted_at=arrived if status == Status.WAITLISTED else None,
+            created_at=arrived,
         )
         _record(registration, old="", by=user, reason="registered")
         if invitation is not None:

@@ -85,3 +85,21 @@ class SessionFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Session {n}")
     start = factory.LazyAttribute(lambda o: o.event.start)
     end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=2))
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Registration"
+
+    event = factory.SubFactory(EventFactory)
+    user = factory.SubFactory(UserFactory)
+    status = "confirmed"
+    consent_at = factory.LazyFunction(timezone.now)
+    full_name = factory.LazyAttribute(lambda o: o.user.full_name)
+    organisation = factory.LazyAttribute(lambda o: o.user.organisation)
+    organisation_type = factory.LazyAttribute(lambda o: o.user.organisation_type)
+    country = factory.LazyAttribute(lambda o: o.user.country)
+    who_region = factory.LazyAttribute(lambda o: o.user.who_region)
+    waitlisted_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == "waitlisted" else None
+    )

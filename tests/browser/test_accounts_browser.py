@@ -11,7 +11,7 @@ def test_signup_verify_and_login(page, live_server, mailoutbox, axe_check):
     page.goto("/en/")
     axe_check(page)
 
-    page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_role("link", name="Create an account").first.click()
     page.wait_for_url(re.compile(r"/en/accounts/signup/"))
     axe_check(page)
 
