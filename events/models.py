@@ -6,6 +6,7 @@ import zoneinfo
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
@@ -283,6 +284,23 @@ class Event(models.Model):
             errors["city"] = _("An in-person or hybrid event needs a city.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def banner_image(self) -> dict | None:
+        """The banner for an <img>: resized WebP copies as a srcset, the size, the alt text."""
+        if not self.banner:
+            return None
+        renditions = sorted((int(width), name) for width, name in self.banner_renditions.items())
+        src = default_storage.url(renditions[-1][1]) if renditions else self.banner.url
+        return {
+            "src": src,
+            "srcset": ", ".join(
+                f"{default_storage.url(name)} {width}w" for width, name in renditions
+            ),
+            "width": self.banner_width,
+            "height": self.banner_height,
+            "alt": self.banner_alt,
+        }
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

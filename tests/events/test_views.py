@@ -388,3 +388,25 @@ def test_home_lists_upcoming_events(client, django_assert_max_num_queries):
         response = client.get(reverse("home"))
     assert len(response.context["upcoming_events"]) == 3
     assert "Draft upcoming" not in response.content.decode()
+
+
+def test_banner_is_shown_with_renditions_dimensions_and_alt_text(client):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from events.services import event_banner_renditions_update
+
+    buffer = BytesIO()
+    Image.new("RGB", (1600, 600), (11, 83, 148)).save(buffer, "PNG")
+    event = EventFactory(
+        banner=SimpleUploadedFile("banner.png", buffer.getvalue(), content_type="image/png"),
+        banner_alt="Participants in a cleanroom gowning exercise",
+    )
+    event_banner_renditions_update(event=event)
+    html = client.get(event.get_absolute_url()).content.decode()
+    img = re.search(r'<img class="event__banner"[^>]*>', html).group(0)
+    assert 'alt="Participants in a cleanroom gowning exercise"' in img
+    assert 'width="1600" height="600"' in img
+    assert "480w" in img and "960w" in img and ".webp" in img
