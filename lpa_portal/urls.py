@@ -34,6 +34,7 @@ urlpatterns += i18n_patterns(
     ),
     path("contact/", TemplateView.as_view(template_name="pages/contact.html"), name="contact"),
     path("", include("events.urls")),
+    path("", include("repository.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
 )

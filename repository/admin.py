@@ -33,7 +33,7 @@ class TopicAdmin(admin.ModelAdmin):
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ("title", "kind", "status", "publication_year")
+    list_display = ("title", "kind", "status", "publication_date")
     list_filter = ("kind", "status", "topics")
     search_fields = ("title", "reference_number")
     prepopulated_fields = {"slug": ("title",)}
@@ -43,7 +43,7 @@ class ResourceAdmin(admin.ModelAdmin):
         (None, {"fields": ("title", "slug", "kind", "status")}),
         (
             _("Description"),
-            {"fields": ("summary", "reference_number", "url", "publication_year", "topics")},
+            {"fields": ("summary", "reference_number", "publication_date", "topics")},
         ),
     )
 

@@ -5,6 +5,8 @@ references from the project's content notes) with no link yet. Rows are looked u
 created once: running the seed again creates nothing and leaves existing rows as they are.
 """
 
+from datetime import date
+
 from repository.models import Resource, Topic
 
 # (broad topic, slug, [(narrower topic, slug), ...]), in the order the topic list shows them.
@@ -130,7 +132,8 @@ def _seed_resources() -> None:
             kind=kind,
             title=title,
             reference_number=reference,
-            publication_year=year,
+            publication_date=date(year, 1, 1) if year else None,
+            date_precision=Resource.DatePrecision.YEAR,
             summary=summary,
             status=Resource.Status.PUBLISHED,
         )

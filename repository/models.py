@@ -5,11 +5,17 @@ fixed vocabularies whose labels are translated in code; they are rows only so th
 resources can be filtered and counted by them in the database.
 """
 
+import uuid
+
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OrganisationType
+from accounts.models import OrganisationType, WHORegion
 
 
 class Topic(models.Model):
@@ -96,13 +102,49 @@ class Language(_Vocabulary):
         verbose_name_plural = _("languages")
 
 
+class Region(_Vocabulary):
+    """A WHO region a resource is about."""
+
+    code = models.CharField(_("code"), max_length=5, choices=WHORegion.choices, unique=True)
+
+    class Meta(_Vocabulary.Meta):
+        verbose_name = _("WHO region")
+        verbose_name_plural = _("WHO regions")
+
+
+class AccessLevel(models.IntegerChoices):
+    """Who may open a resource's files. Ordered: a higher level includes the ones below."""
+
+    PUBLIC = 0, _("Public")
+    REGISTERED = 1, _("Registered users")
+    REGULATORS = 2, _("Verified regulators and staff")
+
+
+def access_level_of(user) -> int:
+    """The highest access level a visitor holds."""
+    if not user.is_authenticated:
+        return AccessLevel.PUBLIC
+    if user.is_staff or getattr(user, "is_verified_regulator", False):
+        return AccessLevel.REGULATORS
+    return AccessLevel.REGISTERED
+
+
 class ResourceQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Resource.Status.PUBLISHED)
+    def published(self, now=None):
+        """Published and past any embargo: what the public may find."""
+        now = now or timezone.now()
+        return self.filter(status=Resource.Status.PUBLISHED).filter(
+            models.Q(embargo_until__isnull=True) | models.Q(embargo_until__lte=now)
+        )
+
+    def visible_to(self, user, now=None):
+        """Staff see every resource (drafts as previews); others the published ones."""
+        return self.all() if user.is_staff else self.published(now)
 
 
 class Resource(models.Model):
-    """A document, tool or recording of the knowledge repository."""
+    """A document, tool or recording of the knowledge repository: one record, with a file per
+    language edition or part."""
 
     class Kind(models.TextChoices):
         STRATEGY = "strategy", _("Model strategy")
@@ -119,31 +161,248 @@ class Resource(models.Model):
         PUBLISHED = "published", _("Published")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class DatePrecision(models.TextChoices):
+        YEAR = "year", _("Year")
+        MONTH = "month", _("Month")
+        DAY = "day", _("Day")
+
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
-    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, db_index=True)
     summary = models.TextField(_("summary"), blank=True)
-    reference_number = models.CharField(_("reference number"), max_length=100, blank=True)
-    url = models.URLField(_("link"), blank=True, help_text=_("Where the resource can be read."))
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    reference_number = models.CharField(
+        _("reference number"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_("E.g. “WHO TRS 1044, Annex 4” or “WHO/MHP/RPQ/LPA/2022.1”."),
+    )
+    isbn = models.CharField(_("ISBN"), max_length=20, blank=True, db_index=True)
+    publisher = models.CharField(
+        _("publisher"), max_length=200, blank=True, default="World Health Organization"
+    )
+    publication_date = models.DateField(_("publication date"), null=True, blank=True)
+    date_precision = models.CharField(
+        _("date precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.YEAR,
+        help_text=_("Only the year, the month or the full date is known."),
+    )
+    # Derived from the publication date on save, for the year facet.
     publication_year = models.PositiveSmallIntegerField(
-        _("publication year"), null=True, blank=True
+        _("publication year"), null=True, blank=True, editable=False, db_index=True
     )
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    audiences = models.ManyToManyField(Audience, verbose_name=_("audiences"), blank=True)
+    product_areas = models.ManyToManyField(ProductArea, verbose_name=_("product areas"), blank=True)
+    regions = models.ManyToManyField(Region, verbose_name=_("WHO regions"), blank=True)
+    licence = models.CharField(
+        _("licence"), max_length=200, blank=True, help_text=_("E.g. CC BY-NC-SA 3.0 IGO.")
     )
+    citation = models.TextField(_("suggested citation"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    access_level = models.PositiveSmallIntegerField(
+        _("who may open the files"), choices=AccessLevel.choices, default=AccessLevel.PUBLIC
+    )
+    embargo_until = models.DateTimeField(
+        _("embargo until"),
+        null=True,
+        blank=True,
+        help_text=_("Hidden from the public until then, even when published."),
+    )
+    supersedes = models.ForeignKey(
+        "self",
+        verbose_name=_("supersedes"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="superseded_by",
+    )
+    featured = models.BooleanField(_("featured"), default=False)
+    download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)
+    # Full-text search documents, kept current by repository.search (PostgreSQL only): one of the
+    # metadata the public may always search, one with the text inside the files as well.
+    search_metadata = SearchVectorField(null=True, editable=False)
+    search_full = SearchVectorField(null=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ResourceQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-publication_year", "title"]
+        ordering = ["-publication_date", "title"]
         verbose_name = _("resource")
         verbose_name_plural = _("resources")
 
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.publication_year = self.publication_date.year if self.publication_date else None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "publication_date" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "publication_year"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
-        return self.url or reverse("home")
+        return reverse("repository:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.supersedes_id and self.supersedes_id == self.pk:
+            raise ValidationError({"supersedes": _("A resource cannot supersede itself.")})
+
+    @property
+    def is_embargoed(self) -> bool:
+        return bool(self.embargo_until and self.embargo_until > timezone.now())
+
+    def can_open_files(self, user) -> bool:
+        return access_level_of(user) >= self.access_level
+
+    @property
+    def publication_date_display(self) -> str:
+        if not self.publication_date:
+            return ""
+        formats = {"year": "Y", "month": "YEAR_MONTH_FORMAT", "day": "DATE_FORMAT"}
+        from django.utils.formats import date_format
+
+        return date_format(self.publication_date, formats[self.date_precision])
+
+
+def resource_file_path(instance: "ResourceFile", filename: str) -> str:
+    """Stored names never come from the uploader: a random folder and a slugified name."""
+    stem, _dot, extension = filename.rpartition(".")
+    safe = slugify(stem)[:80] or "file"
+    extension = slugify(extension)[:8]
+    return (
+        f"resources/{uuid.uuid4().hex}/{safe}.{extension}"
+        if extension
+        else f"resources/{uuid.uuid4().hex}/{safe}"
+    )
+
+
+class ResourceFile(models.Model):
+    """One language edition or part of a resource: an uploaded file or a link elsewhere."""
+
+    class Extraction(models.TextChoices):
+        PENDING = "pending", _("Waiting for text extraction")
+        DONE = "done", _("Text extracted")
+        NO_TEXT = "no_text", _("No text found (scanned?) — check it")
+        FAILED = "failed", _("Extraction failed")
+        NOT_APPLICABLE = "n/a", _("Not a PDF")
+
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="files"
+    )
+    language = models.CharField(_("language"), max_length=5, choices=LanguageCode.choices)
+    title = models.CharField(
+        _("title"), max_length=300, blank=True, help_text=_("When it differs from the resource's.")
+    )
+    file = models.FileField(_("file"), upload_to=resource_file_path, blank=True, max_length=300)
+    external_url = models.URLField(_("external link"), blank=True)
+    mime_type = models.CharField(_("file type"), max_length=100, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True, editable=False)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
+    extracted_text = models.TextField(_("extracted text"), blank=True, editable=False)
+    extraction_status = models.CharField(
+        _("text extraction"),
+        max_length=10,
+        choices=Extraction.choices,
+        default=Extraction.NOT_APPLICABLE,
+        db_index=True,
+        editable=False,
+    )
+    thumbnail = models.ImageField(
+        _("thumbnail"), upload_to="resources/thumbnails/", blank=True, editable=False
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "language", "pk"]
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(file="") | ~models.Q(external_url=""),
+                name="resource_file_has_file_or_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.resource} ({self.language})"
+
+    def clean(self):
+        if bool(self.file) == bool(self.external_url):
+            raise ValidationError(_("Give either a file or an external link, not both."))
+
+
+class QAItem(models.Model):
+    """One question and its answer in a Q&A report; linkable as /resources/<slug>/#q-<number>."""
+
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="qa_items"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    question = models.TextField(_("question"))
+    answer = models.TextField(_("answer"), help_text=_("Markdown."))
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("question and answer")
+        verbose_name_plural = _("questions and answers")
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "number"], name="qa_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Q{self.number}: {self.question[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.resource.get_absolute_url()}#q-{self.number}"
+
+
+class DownloadEvent(models.Model):
+    """A counted download. No IP address: a salted hash of the visitor, kept to drop repeats."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="downloads")
+    file = models.ForeignKey(
+        ResourceFile, null=True, on_delete=models.SET_NULL, related_name="downloads"
+    )
+    visitor_hash = models.CharField(max_length=64, db_index=True)
+    # For signed-in people, what reports group by (a snapshot, not a link to the person).
+    who_region = models.CharField(max_length=5, blank=True)
+    organisation_type = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
+        indexes = [models.Index(fields=["visitor_hash", "file", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SearchQuery(models.Model):
+    """A search made on the repository, without anything about who made it."""
+
+    query = models.CharField(max_length=200, db_index=True)
+    results = models.PositiveIntegerField()
+    filters = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("search query")
+        verbose_name_plural = _("search queries")
+
+    def __str__(self) -> str:
+        return self.query

@@ -3,6 +3,7 @@ from django.db import migrations
 PRODUCT_AREAS = ["medicines", "vaccines", "diagnostics", "devices"]
 AUDIENCES = ["manufacturer", "regulator", "government", "academia", "partner", "other"]
 LANGUAGES = ["en", "fr", "es", "ar", "ru", "zh"]
+REGIONS = ["AFRO", "AMRO", "SEARO", "EURO", "EMRO", "WPRO"]
 
 
 def create_rows(apps, schema_editor):
@@ -10,6 +11,7 @@ def create_rows(apps, schema_editor):
         ("ProductArea", PRODUCT_AREAS),
         ("Audience", AUDIENCES),
         ("Language", LANGUAGES),
+        ("Region", REGIONS),
     ):
         model = apps.get_model("repository", model_name)
         for order, code in enumerate(codes):
@@ -17,6 +19,6 @@ def create_rows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("repository", "0001_initial")]
+    dependencies = [("repository", "0002_resources_files_search")]
 
     operations = [migrations.RunPython(create_rows, migrations.RunPython.noop)]

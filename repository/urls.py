@@ -1,0 +1,18 @@
+from django.urls import path
+
+from repository import feeds, views
+
+app_name = "repository"
+
+urlpatterns = [
+    path("resources/", views.ResourceListView.as_view(), name="list"),
+    path("resources/feed/", feeds.LatestResourcesFeed(), name="atom"),
+    path("resources/<slug:slug>/", views.ResourceDetailView.as_view(), name="detail"),
+    path(
+        "resources/<slug:slug>/files/<int:file_id>/download/",
+        views.download,
+        name="download",
+    ),
+    path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic"),
+    path("topics/<slug:slug>/feed/", feeds.TopicResourcesFeed(), name="topic_atom"),
+]
