@@ -197,6 +197,13 @@ STORAGES = {
         )
     },
 }
+# Repository uploads: the largest file staff may upload.
+RESOURCE_MAX_UPLOAD_MB = env.int("RESOURCE_MAX_UPLOAD_MB", default=50)
+# Behind nginx or Apache, let the web server send repository files after the portal checked
+# access: "X-Accel-Redirect" (nginx, with an internal location at DOWNLOAD_INTERNAL_PREFIX) or
+# "X-Sendfile"; empty: the portal streams the file itself through the storage API.
+DOWNLOAD_SENDFILE_HEADER = env.str("DOWNLOAD_SENDFILE_HEADER", default="")
+DOWNLOAD_INTERNAL_PREFIX = env.str("DOWNLOAD_INTERNAL_PREFIX", default="/protected-media/")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from repository import feeds, views
+from repository import downloads, feeds, views
 
 app_name = "repository"
 
@@ -10,7 +10,7 @@ urlpatterns = [
     path("resources/<slug:slug>/", views.ResourceDetailView.as_view(), name="detail"),
     path(
         "resources/<slug:slug>/files/<int:file_id>/download/",
-        views.download,
+        downloads.download,
         name="download",
     ),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic"),

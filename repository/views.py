@@ -1,6 +1,5 @@
 """Public pages of the knowledge repository (being built: see the issue on the repository)."""
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 
@@ -25,7 +24,3 @@ class TopicDetailView(DetailView):
     template_name = "repository/topic_detail.html"
     context_object_name = "topic"
     model = Topic
-
-
-def download(request, slug, file_id):
-    raise Http404
