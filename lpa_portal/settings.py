@@ -151,6 +151,10 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 
+# Behind N proxies (the load balancer), the visitor's address is the N-th from the right in
+# X-Forwarded-For; used by allauth's rate limits and the download counter.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # --- Internationalisation ---------------------------------------------------------------------
 
 _KNOWN_LANGUAGES = {
