@@ -4,6 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from events.models import Event, Programme
+from repository.models import Resource, Topic
 
 
 class _Translated(Sitemap):
@@ -18,7 +19,15 @@ class StaticViewSitemap(_Translated):
     priority = 0.5
 
     def items(self):
-        return ["home", "about", "events:list", "privacy", "accessibility", "contact"]
+        return [
+            "home",
+            "about",
+            "events:list",
+            "repository:list",
+            "privacy",
+            "accessibility",
+            "contact",
+        ]
 
     def location(self, item):
         return reverse(item)
@@ -44,8 +53,33 @@ class ProgrammeSitemap(_Translated):
         return Programme.objects.only("slug").order_by("pk")
 
 
+class ResourceSitemap(_Translated):
+    changefreq = "monthly"
+    priority = 0.8
+
+    def items(self):
+        # Public resources only: drafts, withdrawn and embargoed ones are not announced.
+        return Resource.objects.published().only("slug", "updated_at").order_by("pk")
+
+    def lastmod(self, resource):
+        return resource.updated_at
+
+
+class TopicSitemap(_Translated):
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self):
+        return Topic.objects.only("slug").order_by("pk")
+
+    def location(self, topic):
+        return reverse("repository:topic", kwargs={"slug": topic.slug})
+
+
 SITEMAPS = {
     "static": StaticViewSitemap,
     "events": EventSitemap,
     "programmes": ProgrammeSitemap,
+    "resources": ResourceSitemap,
+    "topics": TopicSitemap,
 }

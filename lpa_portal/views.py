@@ -3,6 +3,7 @@
 from django.views.generic import TemplateView
 
 from events import selectors as event_selectors
+from repository import selectors as repository_selectors
 
 
 class HomeView(TemplateView):
@@ -11,6 +12,5 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["upcoming_events"] = event_selectors.upcoming_events(limit=3)
-        # The repository selectors fill this once resources have pages of their own.
-        context["latest_resources"] = []
+        context["latest_resources"] = repository_selectors.latest_resources(limit=3)
         return context

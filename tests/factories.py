@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import factory
 from allauth.account.models import EmailAddress
@@ -103,3 +103,57 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     waitlisted_at = factory.LazyAttribute(
         lambda o: timezone.now() if o.status == "waitlisted" else None
     )
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    """A published, public guidance document."""
+
+    class Meta:
+        model = "repository.Resource"
+
+    title = factory.Sequence(lambda n: f"Guidance document {n}")
+    slug = factory.Sequence(lambda n: f"guidance-document-{n}")
+    kind = "guidance"
+    summary = "Guidance for manufacturers of medical products."
+    status = "published"
+    access_level = 0
+    publication_date = factory.Sequence(lambda n: date(2020, 1, 1) + timedelta(days=n))
+    date_precision = "day"
+    published_at = factory.LazyFunction(timezone.now)
+
+
+# A few bytes that look like a PDF to anything that sniffs the first line.
+SMALL_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+class ResourceFileFactory(factory.django.DjangoModelFactory):
+    """An uploaded PDF in English; `ResourceFileFactory(link=True)` for a link elsewhere."""
+
+    class Meta:
+        model = "repository.ResourceFile"
+
+    class Params:
+        link = factory.Trait(
+            file="",
+            external_url="https://www.who.int/publications/i/item/example",
+            mime_type="",
+            size=None,
+            page_count=None,
+        )
+
+    resource = factory.SubFactory(ResourceFactory)
+    language = "en"
+    file = factory.django.FileField(filename="document.pdf", data=SMALL_PDF)
+    mime_type = "application/pdf"
+    size = len(SMALL_PDF)
+    page_count = 1
+
+
+class QAItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "repository.QAItem"
+
+    resource = factory.SubFactory(ResourceFactory, kind="qa_report")
+    number = factory.Sequence(lambda n: n + 1)
+    question = factory.Sequence(lambda n: f"Question {n} about good practice?")
+    answer = "The answer, as given by the speakers."

@@ -177,4 +177,4 @@ def test_static_and_programme_sitemaps_cover_every_language():
         assert any(location.endswith(f"/{code}/about/") for location in static)
         assert any(location.endswith(f"/{code}/events/") for location in static)
         assert any(location.endswith(f"/{code}/programmes/marathon/") for location in programmes)
-    assert set(SITEMAPS) == {"static", "events", "programmes"}
+    assert set(SITEMAPS) == {"static", "events", "programmes", "resources", "topics"}
