@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 # Local development defaults; real environment variables (or a .env file) win.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help install messages run test lint test-sqlite test-postgres bench clean
+.PHONY: help install messages run test lint test-sqlite test-postgres bench bench-search clean
 
 help:
 	@echo "make run    - set up everything and serve the portal with demo content at http://$(HOST):$(PORT)"
@@ -63,8 +63,11 @@ test-postgres: install
 		echo "PostgreSQL server binaries not found: the PostgreSQL pass is skipped (CI runs it)."; \
 	fi
 
-bench: install
-	@echo "Benchmarks: see bench/README.md"
+bench: install bench-search
+
+# Repository search latency on PostgreSQL with 10,000 resources (a throwaway cluster).
+bench-search: install
+	$(PY) -m tests.pgcluster -- $(PY) bench/search_latency.py
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache

@@ -18,9 +18,18 @@ STAFF_GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 # Within an app a group holds wholesale, models whose rows are personal data of participants and
-# that a group must not see unless listed above.
+# that a group must not see unless listed above: registrations and their history (who changed
+# what, and the reasons people gave), attendance, certificates, feedback, and the emails sent to
+# registrants (addresses and bodies with their names).
 PERSONAL_DATA_MODELS: dict[str, set[str]] = {
-    CONTENT_EDITORS: {"registration", "attendance", "certificate", "feedback"},
+    CONTENT_EDITORS: {
+        "registration",
+        "registrationstatuschange",
+        "attendance",
+        "certificate",
+        "feedback",
+        "emaildelivery",
+    },
 }
 
 

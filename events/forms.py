@@ -82,3 +82,48 @@ class CancelForm(forms.Form):
         required=False,
         help_text=_("It helps the organisers plan the next editions."),
     )
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Overall, how useful was the event?"),
+        choices=[
+            (5, _("5 – very useful")),
+            (4, _("4")),
+            (3, _("3")),
+            (2, _("2")),
+            (1, _("1 – not useful")),
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    most_useful_session = forms.ModelChoiceField(
+        label=_("Which session was the most useful to you?"),
+        queryset=None,
+        required=False,
+        empty_label=_("No answer"),
+    )
+    topics_wanted = forms.CharField(
+        label=_("Which topics would you like next?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    comments = forms.CharField(
+        label=_("Other comments"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["most_useful_session"].queryset = event.sessions.all()
+
+
+class CertificateLookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Certificate code"),
+        max_length=20,
+        help_text=_("As printed on the certificate, e.g. ABCD-2345-EFGH."),
+    )

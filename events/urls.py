@@ -18,4 +18,16 @@ urlpatterns = [
         name="registration_cancel",
     ),
     path("programmes/<slug:slug>/calendar.ics", feeds.programme_ics, name="ics_programme"),
+    path(
+        "my/registrations/<int:pk>/certificate.pdf",
+        views.CertificateDownloadView.as_view(),
+        name="certificate_download",
+    ),
+    path("my/registrations/<int:pk>/feedback/", views.FeedbackView.as_view(), name="feedback"),
+    path("certificates/", views.CertificateLookupView.as_view(), name="certificate_lookup"),
+    path(
+        "certificates/<str:code>/",
+        views.CertificateVerifyView.as_view(),
+        name="certificate_verify",
+    ),
 ]

@@ -3,16 +3,27 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
 from events import selectors, services
+from events.attendance import (
+    FeedbackAlreadyGiven,
+    FeedbackError,
+    certificate_normalise_code,
+    feedback_check,
+    feedback_submit,
+)
+from events.certificates import certificate_by_code, certificate_pdf
 from events.exceptions import RegistrationError
-from events.forms import CancelForm, RegistrationForm
-from events.models import Event, Programme, Registration
+from events.forms import CancelForm, CertificateLookupForm, FeedbackForm, RegistrationForm
+from events.models import Certificate, Event, Programme, Registration
 from events.structured_data import event_json_ld, json_ld_script
 
 REGISTERED_MESSAGES = {
@@ -153,4 +164,107 @@ class CancelRegistrationView(LoginRequiredMixin, FormView):
             messages.error(self.request, error.message)
         else:
             messages.success(self.request, _("Your registration is cancelled."))
+        return redirect("events:my_registrations")
+
+
+class CertificateDownloadView(LoginRequiredMixin, View):
+    """The participant's own certificate as a PDF, in their language; a revoked one is gone."""
+
+    def get(self, request, pk):
+        certificate = get_object_or_404(
+            Certificate, registration__pk=pk, registration__user=request.user, revoked_at=None
+        )
+        language = request.user.preferred_language or get_language()
+        with translation.override(language):
+            # The QR code leads to the verification page in the certificate's language.
+            verify_url = request.build_absolute_uri(certificate.get_absolute_url())
+        pdf = certificate_pdf(certificate=certificate, language=language, verify_url=verify_url)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="certificate-{certificate.code}.pdf"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class CertificateLookupView(TemplateView):
+    """A GET form: the code, typed in any case, with or without dashes, leads to the
+    verification page."""
+
+    template_name = "events/certificate_lookup.html"
+
+    def get(self, request, *args, **kwargs):
+        form = CertificateLookupForm(request.GET if "code" in request.GET else None)
+        if form.is_valid():
+            code = certificate_normalise_code(form.cleaned_data["code"])
+            if code:
+                return redirect("events:certificate_verify", code=code)
+            form.add_error(
+                "code",
+                _("A certificate code has 12 letters and digits, e.g. ABCD-2345-EFGH."),
+            )
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class CertificateVerifyView(TemplateView):
+    """Anyone can check a certificate: the page shows what the certificate states, no more."""
+
+    template_name = "events/certificate_verify.html"
+
+    def get(self, request, code):
+        certificate = certificate_by_code(code=code)
+        context = self.get_context_data(certificate=certificate, code=code)
+        return self.render_to_response(context, status=200 if certificate else 404)
+
+
+class FeedbackView(LoginRequiredMixin, FormView):
+    """The survey after an event, for the participant's own attended registration."""
+
+    template_name = "events/feedback_form.html"
+    form_class = FeedbackForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.problem = None
+        if request.user.is_authenticated:
+            self.registration = get_object_or_404(
+                Registration.objects.select_related("event"), pk=kwargs["pk"], user=request.user
+            )
+            try:
+                feedback_check(registration=self.registration)
+            except FeedbackAlreadyGiven as error:
+                messages.info(request, error.message)
+                return redirect("events:my_registrations")
+            except FeedbackError as error:
+                # Not attended, or not ended yet: the page says so, without the form.
+                self.problem = error.message
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if self.problem:
+            return self.render_to_response(
+                {"registration": self.registration, "problem": self.problem}
+            )
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.problem:
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "event": self.registration.event}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(registration=self.registration, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            feedback_submit(registration=self.registration, **form.cleaned_data)
+        except FeedbackAlreadyGiven as error:
+            messages.info(self.request, error.message)
+            return redirect("events:my_registrations")
+        except FeedbackError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Thank you for your feedback."))
         return redirect("events:my_registrations")

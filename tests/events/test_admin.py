@@ -86,12 +86,17 @@ def event_form_data(programme, **overrides) -> dict:
         "registration_opens_1": "",
         "registration_closes_0": "",
         "registration_closes_1": "",
+        "cancellation_deadline_0": "",
+        "cancellation_deadline_1": "",
+        "sessions_required": "1",
         "banner_alt": "",
         "participants_count": "",
         "countries_count": "",
         "outcome_note": "",
         "meeting_url": "",
         **management_form(),
+        **management_form("questions"),
+        **management_form("invitations"),
     }
     data.update(overrides)
     return data
@@ -344,3 +349,23 @@ def test_event_changelist_query_count_does_not_grow(
 
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 50
+
+
+def test_cancellation_deadline_is_entered_in_local_time(client, event_manager):
+    programme = ProgrammeFactory()
+    client.force_login(event_manager)
+    data = event_form_data(
+        programme,
+        time_zone="Asia/Kathmandu",
+        cancellation_deadline_0="2031-05-20",
+        cancellation_deadline_1="09:00",
+        sessions_required="3",
+    )
+    response = client.post(reverse(ADD), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event = Event.objects.get()
+    # 09:00 in Kathmandu (UTC+05:45) is 03:15 UTC.
+    assert (
+        event.cancellation_deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M") == "2031-05-20 03:15"
+    )
+    assert event.sessions_required == 3

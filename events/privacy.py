@@ -1,0 +1,44 @@
+"""How long registrants' personal data is kept: answers and names go once an event is long over."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.models import Registration
+
+
+def registrations_anonymise(
+    *, older_than_days: int, now: datetime | None = None, dry_run: bool = False
+) -> int:
+    """Anonymise the registrations of events that ended more than `older_than_days` ago.
+
+    The answers to the event's questions and the snapshot that identifies the person (full name,
+    organisation, job title) are cleared; what reports count is kept (country, WHO region,
+    organisation type, status, attended, and the attendance rows), so the figures of past events
+    do not change. Registrations already anonymised are left alone, so running it again changes
+    nothing. Certificates keep their own copy of the name: they state what the participant was
+    given and must still verify.
+
+    Returns how many registrations were anonymised, or with `dry_run` how many would be.
+    """
+    if older_than_days < 0:
+        raise ValueError(_("The number of days must not be negative."))
+    now = now or timezone.now()
+    due = Registration.objects.filter(
+        event__end__lt=now - timedelta(days=older_than_days), anonymised_at__isnull=True
+    )
+    if dry_run:
+        return due.count()
+    with transaction.atomic():
+        return due.update(
+            answers={},
+            full_name="",
+            organisation="",
+            job_title="",
+            anonymised_at=now,
+            updated_at=now,
+        )
