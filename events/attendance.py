@@ -28,7 +28,7 @@ from django.db.models import Avg, Count, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from events.emails import email_queue
@@ -192,7 +192,7 @@ EMAIL_HEADERS = (
     "adresse e-mail",
 )
 DELIMITERS = (",", ";", "\t")
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+EMAIL_RE = re.compile(r"^[^@\s<>\",;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
 class AttendanceImportError(Exception):
@@ -214,17 +214,20 @@ class AttendanceImportReport:
 
     @property
     def summary(self) -> str:
+        invalid = ngettext(
+            "%(count)d row not understood", "%(count)d rows not understood", len(self.invalid)
+        ) % {"count": len(self.invalid)}
         return _(
             "%(marked)d marked present, %(already)d already marked, %(unknown)d without an "
             "account, %(not_registered)d not registered for this event, %(duplicates)d listed "
-            "more than once, %(invalid)d rows not understood."
+            "more than once, %(invalid)s."
         ) % {
             "marked": len(self.marked),
             "already": len(self.already_marked),
             "unknown": len(self.unknown),
             "not_registered": len(self.not_registered),
             "duplicates": len(self.duplicates),
-            "invalid": len(self.invalid),
+            "invalid": invalid,
         }
 
 

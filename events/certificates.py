@@ -10,7 +10,6 @@ optional uharfbuzz library.
 
 from __future__ import annotations
 
-import logging
 import unicodedata
 from datetime import UTC
 from functools import cache
@@ -29,9 +28,6 @@ from fpdf.bidi import BidiParagraph, auto_detect_base_direction
 
 from events.attendance import certificate_normalise_code
 from events.models import Certificate
-
-# fontTools logs every glyph of every subset it makes at INFO: noise for each download.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONTS = Path(__file__).parent / "fonts"
 REGULAR = FONTS / "DejaVuSans.ttf"

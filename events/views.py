@@ -174,7 +174,10 @@ class CertificateDownloadView(LoginRequiredMixin, View):
         certificate = get_object_or_404(
             Certificate, registration__pk=pk, registration__user=request.user, revoked_at=None
         )
-        language = request.user.preferred_language or get_language()
+        try:
+            language = translation.get_supported_language_variant(request.user.preferred_language)
+        except LookupError:  # a language the portal no longer offers
+            language = get_language()
         with translation.override(language):
             # The QR code leads to the verification page in the certificate's language.
             verify_url = request.build_absolute_uri(certificate.get_absolute_url())

@@ -286,7 +286,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # fontTools logs every glyph of each certificate's font subset at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 FORM_RENDERER = "lpa_portal.forms.PortalFormRenderer"

@@ -263,10 +263,13 @@ def test_a_french_semicolon_report_in_a_windows_code_page(event, sessions, peopl
 
 
 def test_a_file_of_addresses_only(event, sessions, people):
+    RegistrationFactory(event=event, user=UserFactory(email="sean.o'brien@example.ie"))
     report = attendance_import_csv(
-        session=sessions[0], file=b"\xef\xbb\xbfEmail\nbo.chen@example.org\n\n"
+        session=sessions[0],
+        file=b"\xef\xbb\xbfEmail\nbo.chen@example.org\n\nSean.O'Brien@example.ie\n",
     )
-    assert report.marked == ["bo.chen@example.org"]
+    assert report.marked == ["bo.chen@example.org", "sean.o'brien@example.ie"]
+    assert report.invalid == []
 
 
 def test_an_import_takes_as_many_queries_for_many_people_as_for_a_few(event, sessions):
