@@ -19,7 +19,18 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from events.models import Event, Partner, Programme, Session, Speaker
+from accounts.models import User
+from events.attendance import attendance_mark
+from events.models import (
+    Certificate,
+    Event,
+    Partner,
+    Programme,
+    Registration,
+    RegistrationStatusChange,
+    Session,
+    Speaker,
+)
 from repository.demo import QA_REPORT_2021
 from repository.models import Audience, Language, ProductArea, Resource, Topic
 
@@ -786,10 +797,99 @@ def seed_demo_events() -> dict[str, int]:
         for spec in specs:
             _create_event(spec, lookups, now)
 
+    _seed_registrations(now)
     return {
         "programmes": Programme.objects.count(),
         "partners": Partner.objects.count(),
         "speakers": Speaker.objects.count(),
         "events": Event.objects.count(),
         "sessions": Session.objects.count(),
+        "registrations": Registration.objects.count(),
+        "certificates": Certificate.objects.count(),
     }
+
+
+FULL_EVENT_SLUG = "hands-on-clinic-demo-aseptic-gowning-full"
+PAST_EVENT_SLUG = "virtual-cgmp-training-marathon-2025"
+
+
+def _register(event: Event, user: User, status: str, when: datetime) -> Registration:
+    """A demo registration as the registration service would have written it, without emails."""
+    registration = Registration.objects.create(
+        event=event,
+        user=user,
+        status=status,
+        full_name=user.full_name,
+        organisation=user.organisation,
+        organisation_type=user.organisation_type,
+        job_title=user.job_title,
+        country=user.country,
+        who_region=user.who_region,
+        consent_at=when,
+        created_at=when,
+        waitlisted_at=when if status == Registration.Status.WAITLISTED else None,
+    )
+    RegistrationStatusChange.objects.create(
+        registration=registration,
+        to_status=status,
+        changed_by=user,
+        reason="registered",
+        created_at=when,
+    )
+    return registration
+
+
+def _seed_registrations(now: datetime) -> None:
+    """Demo registrations: a small event that is full with people waiting, and a past Marathon
+    with attendance and certificates. Created once; later runs leave them as they are."""
+    users = list(User.objects.filter(email__endswith="@demo.example").order_by("email"))
+    if not users:
+        return
+    programme = Programme.objects.get(slug="cgxp-trainings")
+    start = _midnight(now.date() + timedelta(days=40)) + timedelta(hours=13)
+    full, created = Event.objects.get_or_create(
+        slug=FULL_EVENT_SLUG,
+        defaults={
+            "programme": programme,
+            "title": "Hands-on clinic (demo): aseptic gowning — full, with a waiting list",
+            "edition_year": start.year,
+            "summary": "A demo online clinic with four places, to show a full event and its waiting list.",
+            "description": "*This event is demo content.*",
+            "format": Event.Format.ONLINE,
+            "region": Event.GLOBAL,
+            "time_zone": "Europe/Zurich",
+            "start": start,
+            "end": start + timedelta(hours=2),
+            "capacity": 4,
+            "registration_mode": Event.RegistrationMode.OPEN,
+            "meeting_url": "https://meeting.lpa-portal.example/demo-gowning-clinic",
+            "status": Event.Status.PUBLISHED,
+            "published_at": now,
+        },
+    )
+    if created:
+        Session.objects.create(
+            event=full,
+            title="Gowning for grade A/B cleanrooms (demo)",
+            start=full.start,
+            end=full.end,
+        )
+        for position, user in enumerate(users[:7]):
+            status = (
+                Registration.Status.CONFIRMED if position < 4 else Registration.Status.WAITLISTED
+            )
+            _register(full, user, status, now - timedelta(hours=10 - position))
+
+    past = Event.objects.filter(slug=PAST_EVENT_SLUG).first()
+    if past is None or Registration.objects.filter(event=past).exists():
+        return
+    past.sessions_required = 6
+    past.save(update_fields=["sessions_required"])
+    sessions = list(past.sessions.order_by("start"))
+    registrations = [
+        _register(past, user, Registration.Status.CONFIRMED, past.start - timedelta(days=20 - n))
+        for n, user in enumerate(users)
+    ]
+    # Most attended every session, some only a few: those get no certificate.
+    attendance_mark(registrations=registrations[:6], sessions=sessions)
+    attendance_mark(registrations=registrations[6:], sessions=sessions[:3])

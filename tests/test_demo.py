@@ -144,3 +144,22 @@ def test_every_demo_row_is_valid():
     for session in Session.objects.select_related("event"):
         session.full_clean()
         assert session.event.start <= session.start <= session.end <= session.event.end
+
+
+def test_demo_has_a_full_event_with_a_waiting_list_and_a_past_event_with_certificates():
+    from events.demo import FULL_EVENT_SLUG, PAST_EVENT_SLUG
+    from events.models import Certificate, Event, Registration
+    from lpa_portal.demo import seed_demo
+
+    seed_demo()
+    seed_demo()
+    full = Event.objects.get(slug=FULL_EVENT_SLUG)
+    statuses = list(full.registrations.values_list("status", flat=True))
+    assert statuses.count("confirmed") == full.capacity
+    assert statuses.count("waitlisted") >= 2
+    past = Event.objects.get(slug=PAST_EVENT_SLUG)
+    assert past.end < timezone.now()
+    attended = Registration.objects.filter(event=past, attended=True)
+    assert attended.count() >= 5
+    assert Certificate.objects.filter(registration__event=past).count() == attended.count()
+    assert Registration.objects.filter(event=past, attended=False).exists()
