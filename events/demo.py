@@ -31,6 +31,7 @@ from events.models import (
     Session,
     Speaker,
 )
+from events.services import registration_profile_snapshot
 from repository.demo import QA_REPORT_2021
 from repository.models import Audience, Language, ProductArea, Resource, Topic
 
@@ -819,12 +820,7 @@ def _register(event: Event, user: User, status: str, when: datetime) -> Registra
         event=event,
         user=user,
         status=status,
-        full_name=user.full_name,
-        organisation=user.organisation,
-        organisation_type=user.organisation_type,
-        job_title=user.job_title,
-        country=user.country,
-        who_region=user.who_region,
+        **registration_profile_snapshot(user=user),
         consent_at=when,
         created_at=when,
         waitlisted_at=when if status == Registration.Status.WAITLISTED else None,

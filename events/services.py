@@ -293,6 +293,18 @@ def _usable_invitation(event: Event, user, code: str, now: datetime) -> Invitati
     return invitation
 
 
+def registration_profile_snapshot(*, user) -> dict:
+    """The profile as it is when registering: reports count people as they were then."""
+    return {
+        "full_name": user.full_name,
+        "organisation": user.organisation,
+        "organisation_type": user.organisation_type,
+        "job_title": user.job_title,
+        "country": user.country,
+        "who_region": user.who_region,
+    }
+
+
 def registration_create(
     *,
     event: Event,
@@ -331,12 +343,7 @@ def registration_create(
             event=event,
             user=user,
             status=status,
-            full_name=user.full_name,
-            organisation=user.organisation,
-            organisation_type=user.organisation_type,
-            job_title=user.job_title,
-            country=user.country,
-            who_region=user.who_region,
+            **registration_profile_snapshot(user=user),
             answers=answers or {},
             consent_at=now,
             invitation=invitation,
