@@ -14,6 +14,7 @@ admin.site.site_title = _("LPA Portal admin")
 admin.site.index_title = _("Events, registrations and the knowledge repository")
 
 urlpatterns = [
+    path("admin/reports/", include("lpa_portal.report_urls")),
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",
