@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Events")
+
+    def ready(self):
+        from accounts.services import data_section_register
+        from events.selectors import registrations_export
+
+        # A person's registrations, answers, attendance and certificates belong in their data
+        # download; accounts cannot import events, so events hands it the section.
+        data_section_register(name="registrations", exporter=registrations_export)

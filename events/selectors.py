@@ -410,3 +410,40 @@ def upcoming_events(*, limit: int) -> list[Event]:
         .select_related("programme")
         .order_by("start")[:limit]
     )
+
+
+def registrations_export(user) -> list[dict]:
+    """Everything about a person's registrations, for their personal-data download."""
+    registrations = (
+        Registration.objects.filter(user=user)
+        .select_related("event", "certificate", "feedback")
+        .prefetch_related("attendances__session", "status_changes")
+        .order_by("created_at")
+    )
+    return [
+        {
+            "event": registration.event.title,
+            "event_url": registration.event.get_absolute_url(),
+            "status": registration.status,
+            "registered_at": registration.created_at.isoformat(),
+            "organisation": registration.organisation,
+            "organisation_type": registration.organisation_type,
+            "job_title": registration.job_title,
+            "country": registration.country.code or "",
+            "answers": registration.answers,
+            "consent_at": registration.consent_at.isoformat(),
+            "attended": registration.attended,
+            "sessions_attended": [a.session.title for a in registration.attendances.all()],
+            "certificate": getattr(getattr(registration, "certificate", None), "code", None),
+            "feedback": (
+                {"rating": registration.feedback.rating, "comments": registration.feedback.comments}
+                if hasattr(registration, "feedback")
+                else None
+            ),
+            "history": [
+                {"from": c.from_status, "to": c.to_status, "at": c.created_at.isoformat()}
+                for c in registration.status_changes.all()
+            ],
+        }
+        for registration in registrations
+    ]

@@ -196,3 +196,13 @@ def test_login_is_rate_limited(client, user):
     response = client.post(_url("account_login"), {"login": user.email, "password": PASSWORD})
     assert "_auth_user_id" not in client.session
     assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_data_download_includes_registrations(client):
+    from tests.factories import RegistrationFactory
+
+    registration = RegistrationFactory(answers={"1": {"question": "Role?", "answer": "QA lead"}})
+    client.force_login(registration.user)
+    data = json.loads(client.get(_url("accounts:data_export")).content)
+    assert data["registrations"][0]["event"] == registration.event.title
+    assert data["registrations"][0]["answers"]["1"]["answer"] == "QA lead"
