@@ -32,6 +32,14 @@ def data_section_register(*, name: str, exporter: Callable[[User], Any]) -> None
     _data_sections[name] = exporter
 
 
+# Likewise, apps that hold personal data about a user erase it when the account is deleted.
+_erasers: dict[str, Callable[[User], Any]] = {}
+
+
+def personal_data_eraser_register(*, name: str, eraser: Callable[[User], Any]) -> None:
+    _erasers[name] = eraser
+
+
 def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
     """Update the profile fields of a user; the WHO region follows the country."""
     for field in PROFILE_FIELDS:
@@ -108,6 +116,8 @@ def user_anonymise(*, user: User) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+    for eraser in _erasers.values():
+        eraser(user)
 
 
 def _isoformat(value) -> str | None:

@@ -7,9 +7,11 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self):
-        from accounts.services import data_section_register
+        from accounts.services import data_section_register, personal_data_eraser_register
+        from events.privacy import registrations_erase_for_user
         from events.selectors import registrations_export
 
         # A person's registrations, answers, attendance and certificates belong in their data
         # download; accounts cannot import events, so events hands it the section.
         data_section_register(name="registrations", exporter=registrations_export)
+        personal_data_eraser_register(name="registrations", eraser=registrations_erase_for_user)

@@ -42,3 +42,18 @@ def registrations_anonymise(
             anonymised_at=now,
             updated_at=now,
         )
+
+
+def registrations_erase_for_user(user) -> int:
+    """When a person deletes their account: their registrations lose the name, organisation, job
+    title and answers (country, region, organisation type, status and attendance stay, for the
+    counts), and their certificates are revoked and no longer show their name."""
+    from events.models import Certificate
+
+    now = timezone.now()
+    with transaction.atomic():
+        erased = Registration.objects.filter(user=user).update(
+            full_name="", organisation="", job_title="", answers={}, anonymised_at=now
+        )
+        Certificate.objects.filter(registration__user=user).update(full_name="—", revoked_at=now)
+    return erased

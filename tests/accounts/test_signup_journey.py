@@ -206,3 +206,30 @@ def test_data_download_includes_registrations(client):
     data = json.loads(client.get(_url("accounts:data_export")).content)
     assert data["registrations"][0]["event"] == registration.event.title
     assert data["registrations"][0]["answers"]["1"]["answer"] == "QA lead"
+
+
+def test_deleting_an_account_erases_the_personal_data_of_its_registrations(client):
+    from events.models import Certificate, Registration
+    from tests.factories import PASSWORD, RegistrationFactory
+
+    registration = RegistrationFactory(
+        full_name="Grace Okafor", organisation="Example Ltd", answers={"1": {"answer": "x"}}
+    )
+    registration.attended = True
+    registration.save()
+    Certificate.objects.create(
+        registration=registration,
+        code="ABCD-EFGH-JKLM",
+        full_name="Grace Okafor",
+        event_title="E",
+        event_dates="d",
+        sessions_attended=1,
+        sessions_total=1,
+    )
+    client.force_login(registration.user)
+    client.post(_url("accounts:delete"), {"password": PASSWORD})
+    registration = Registration.objects.get(pk=registration.pk)
+    assert (registration.full_name, registration.organisation, registration.answers) == ("", "", {})
+    assert registration.country.code == "KE" and registration.attended
+    certificate = Certificate.objects.get()
+    assert certificate.full_name != "Grace Okafor" and certificate.revoked_at is not None
