@@ -597,6 +597,78 @@ class Feedback(models.Model):
         return f"{self.rating}/5"
 
 
+class Message(models.Model):
+    """A message staff write to the registrants of one event, chosen by status or attendance.
+
+    A draft may be edited; sending freezes the recipients (their registrations) and the text, and
+    background tasks queue one email per recipient in the outbox (EmailDelivery) in batches. The
+    status only moves forward (draft → sending → sent), under a row lock, so a message is sent
+    once however often the send button is clicked or a task retried.
+    """
+
+    class Recipients(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed registrants")
+        ATTENDED = "attended", _("Registrants who attended")
+        CONFIRMED_NOT_ATTENDED = "confirmed_absent", _("Confirmed registrants who did not attend")
+        WAITLISTED = "waitlisted", _("Registrants on the waiting list")
+        PENDING = "pending", _("Registrants waiting for approval")
+        ACTIVE = "active", _("All active registrants (confirmed, waiting list, pending)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENDING = "sending", _("Being queued")
+        SENT = "sent", _("Sent")
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="messages"
+    )
+    recipients = models.CharField(
+        _("send to"), max_length=20, choices=Recipients.choices, default=Recipients.CONFIRMED
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("message"),
+        help_text=_("Markdown. Sent as written; the email adds a greeting and the event link."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    # The registrations it goes to, fixed when it is sent.
+    recipient_ids = models.JSONField(default=list, blank=True, editable=False)
+    recipient_count = models.PositiveIntegerField(_("recipients"), null=True, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("written by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("message to registrants")
+        verbose_name_plural = _("messages to registrants")
+        permissions = [("send_message", _("Can write and send messages to registrants"))]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
 class EmailDelivery(models.Model):
     """One email to one person, rendered when it is queued and sent by a background task.
 
@@ -613,6 +685,10 @@ class EmailDelivery(models.Model):
     key = models.CharField(max_length=200, unique=True)
     registration = models.ForeignKey(
         Registration, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    # Set for the emails of a message to registrants: its delivery report reads them.
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
     )
     to = models.EmailField()
     subject = models.CharField(max_length=300)
