@@ -636,6 +636,8 @@ class Message(models.Model):
     # The registrations it goes to, fixed when it is sent.
     recipient_ids = models.JSONField(default=list, blank=True, editable=False)
     recipient_count = models.PositiveIntegerField(_("recipients"), null=True, editable=False)
+    # How many of them have their email in the outbox: the batches resume from here.
+    queued_count = models.PositiveIntegerField(_("emails queued"), default=0, editable=False)
     created_by = models.ForeignKey(
         "accounts.User",
         verbose_name=_("written by"),
