@@ -17,7 +17,7 @@ from django_countries.fields import CountryField
 
 from accounts.models import WHORegion, validate_time_zone
 from events.images import validate_image
-from repository.models import Audience, Language, ProductArea, Resource, Topic
+from repository.models import Audience, Language, ProductArea, Region, Resource, Topic
 
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 
@@ -698,6 +698,8 @@ class EmailDelivery(models.Model):
     body_html = models.TextField(blank=True)
     ics = models.TextField(blank=True)
     ics_filename = models.CharField(max_length=120, blank=True)
+    # Extra headers of the email, e.g. List-Unsubscribe on alerts.
+    headers = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
@@ -714,3 +716,124 @@ class EmailDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+# --- Alerts -------------------------------------------------------------------------------------
+
+
+class AlertSubscription(models.Model):
+    """A signed-in person's request to hear of new events and/or new resources.
+
+    Each list narrows the alerts (programme, topic, WHO region, product area); an empty list
+    means any. The lists combine: an alert on AFRO and data integrity is for items that are both.
+    """
+
+    class Frequency(models.TextChoices):
+        IMMEDIATE = "immediate", _("One email for each new item")
+        WEEKLY = "weekly", _("One email a week (digest)")
+
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="alert_subscriptions",
+    )
+    new_events = models.BooleanField(_("new events"), default=True)
+    new_resources = models.BooleanField(_("new resources"), default=True)
+    programmes = models.ManyToManyField(
+        Programme, verbose_name=_("programmes"), blank=True, related_name="+"
+    )
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="+")
+    regions = models.ManyToManyField(
+        Region, verbose_name=_("WHO regions"), blank=True, related_name="+"
+    )
+    product_areas = models.ManyToManyField(
+        ProductArea, verbose_name=_("product areas"), blank=True, related_name="+"
+    )
+    frequency = models.CharField(
+        _("how often"), max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("alert subscription")
+        verbose_name_plural = _("alert subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_events=True) | Q(new_resources=True),
+                name="alert_subscription_events_or_resources",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.get_frequency_display()}"
+
+    def clean(self):
+        if not (self.new_events or self.new_resources):
+            raise ValidationError(_("Choose new events, new resources or both."))
+
+
+class AlertItem(models.Model):
+    """A newly public event or resource that has been matched against the subscriptions.
+
+    Each item is considered once (the row is unique per event and per resource), however often
+    `send_alerts` runs, and even if the item is unpublished and published again.
+    """
+
+    event = models.OneToOneField(
+        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    resource = models.OneToOneField(
+        Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    made_public_at = models.DateTimeField()
+    considered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("alerted item")
+        verbose_name_plural = _("alerted items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(event__isnull=False, resource__isnull=True)
+                | Q(event__isnull=True, resource__isnull=False),
+                name="alert_item_event_or_resource",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}" if self.event_id else f"resource {self.resource_id}"
+
+
+class Alert(models.Model):
+    """One item alerted to one person: at most once, ever (unique per person and item).
+
+    Sent in an email of its own, or gathered into the weekly digest: `queued_at` stays empty
+    until the digest that carries it is in the outbox.
+    """
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="alerts", verbose_name=_("user")
+    )
+    item = models.ForeignKey(AlertItem, on_delete=models.CASCADE, related_name="alerts")
+    subscription = models.ForeignKey(
+        AlertSubscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    frequency = models.CharField(max_length=10, choices=AlertSubscription.Frequency.choices)
+    delivery = models.ForeignKey(
+        "EmailDelivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "item"], name="one_alert_per_user_and_item")
+        ]
+        indexes = [models.Index(fields=["frequency", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.item} → {self.user_id}"
