@@ -10,6 +10,7 @@ import uuid
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -140,6 +141,18 @@ class ResourceQuerySet(models.QuerySet):
     def visible_to(self, user, now=None):
         """Staff see every resource (drafts as previews); others the published ones."""
         return self.all() if user.is_staff else self.published(now)
+
+    def made_public_since(self, since, now=None):
+        """The resources that became public after `since`: published, or their embargo ended,
+        whichever came later. Each gets `made_public`: when that was."""
+        now = now or timezone.now()
+        published = Coalesce("published_at", "created_at")
+        made_public = Greatest(published, Coalesce("embargo_until", published))
+        return (
+            self.published(now)
+            .annotate(made_public=made_public)
+            .filter(made_public__gt=since, made_public__lte=now)
+        )
 
 
 class Resource(models.Model):
