@@ -1,7 +1,19 @@
-"""Requests no page can answer sensibly are refused before any view runs."""
+"""Requests no page can answer sensibly are refused before any view runs, and a database outage
+is answered with a friendly 503 page rather than a server error."""
 
-from django.http import HttpResponseBadRequest
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+# What the database driver raises when the server is down or the connection was cut.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+# How long browsers and crawlers are asked to wait before they try again.
+RETRY_AFTER_SECONDS = 30
 
 
 class RejectNulBytesMiddleware:
@@ -16,3 +28,44 @@ class RejectNulBytesMiddleware:
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             return HttpResponseBadRequest(_("The request contains a NUL character."))
         return self.get_response(request)
+
+
+
+def database_unavailable_response(request, error: Exception) -> HttpResponse:
+    """The 503 page of a database outage, rendered without a request context so that nothing on
+    it touches the database again; the outage is logged."""
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    logger.error(
+        "Database unavailable, %s %s answered with 503: %s: %s",
+        request.method,
+        request.path,
+        type(error).__name__,
+        first_line,
+    )
+    # A GET is retried where it was; anything else from the home page (its form data is gone).
+    retry_url = request.get_full_path() if request.method in ("GET", "HEAD") else "/"
+    response = HttpResponse(render_to_string("503.html", {"retry_url": retry_url}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is down (restarting, failing over, unreachable), pages are answered
+    with a short "try again shortly" page, status 503 and Retry-After, instead of a server error.
+
+    Django closes the broken connection at the end of the request and CONN_HEALTH_CHECKS replaces
+    a stale one at the start of the next, so the portal recovers by itself when the database is
+    back. (A database error raised in another middleware is caught by `handler500`.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            return database_unavailable_response(request, exception)
+        return None

@@ -9,6 +9,9 @@ from django.views.generic import TemplateView
 from lpa_portal.sitemaps import SITEMAPS
 from lpa_portal.views import HomeView
 
+# A database outage outside any view gets the 503 page too (see lpa_portal.middleware).
+handler500 = "lpa_portal.views.server_error"
+
 admin.site.site_header = _("LPA Portal administration")
 admin.site.site_title = _("LPA Portal admin")
 admin.site.index_title = _("Events, registrations and the knowledge repository")

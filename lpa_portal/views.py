@@ -1,8 +1,12 @@
 """Pages that belong to no single app: the home page composes events and resources."""
 
+import sys
+
+from django.views.defaults import server_error as default_server_error
 from django.views.generic import TemplateView
 
 from events import selectors as event_selectors
+from lpa_portal.middleware import DATABASE_ERRORS, database_unavailable_response
 from repository import selectors as repository_selectors
 
 
@@ -14,3 +18,12 @@ class HomeView(TemplateView):
         context["upcoming_events"] = event_selectors.upcoming_events(limit=3)
         context["latest_resources"] = repository_selectors.latest_resources(limit=3)
         return context
+
+
+def server_error(request):
+    """handler500: a database outage that surfaced outside a view (e.g. in a middleware) gets
+    the 503 page too; every other error the usual 500 page."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_ERRORS):
+        return database_unavailable_response(request, error)
+    return default_server_error(request)
