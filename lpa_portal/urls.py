@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from lpa_portal.health import healthz
 from lpa_portal.sitemaps import SITEMAPS
 from lpa_portal.views import HomeView
 
@@ -17,6 +18,7 @@ admin.site.site_title = _("LPA Portal admin")
 admin.site.index_title = _("Events, registrations and the knowledge repository")
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/reports/", include("lpa_portal.report_urls")),
     path("admin/", admin.site.urls),
     path(
