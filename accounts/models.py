@@ -157,3 +157,39 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_anonymised(self) -> bool:
         return self.anonymised_at is not None
+
+
+class PersonalDataExport(models.Model):
+    """One download of personal data: who took it, when, what it held and how many records.
+
+    Written by accounts.services.personal_data_export_record, which every export of personal
+    data calls (the registrants CSV, the person's own data download); read by superusers only.
+    The rows are never changed or deleted from the admin.
+    """
+
+    class Kind(models.TextChoices):
+        REGISTRATIONS_CSV = "registrations_csv", _("Registrants (CSV)")
+        OWN_DATA = "own_data", _("A person's own data (JSON)")
+
+    kind = models.CharField(_("export"), max_length=30, choices=Kind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    description = models.CharField(_("what"), max_length=300)
+    # What selected the rows: the event, the admin filters, the number of rows picked.
+    parameters = models.JSONField(_("filters"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("records"))
+    created_at = models.DateTimeField(_("exported at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("personal data export")
+        verbose_name_plural = _("personal data exports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.created_at:%Y-%m-%d %H:%M}"

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_trail_erase_for_user
 from accounts.exceptions import WrongPassword
-from accounts.models import User
+from accounts.models import PersonalDataExport, User
 
 PROFILE_FIELDS = (
     "full_name",
@@ -84,6 +85,20 @@ def user_data_export(*, user: User) -> dict[str, Any]:
     return data
 
 
+def user_data_download(*, user: User) -> dict[str, Any]:
+    """A person's download of their own data: the export, recorded in the export log."""
+    data = user_data_export(user=user)
+    records = 1 + sum(len(value) for value in data.values() if isinstance(value, list))
+    personal_data_export_record(
+        actor=user,
+        kind=PersonalDataExport.Kind.OWN_DATA,
+        description=_("Their own data (user #%(id)s)") % {"id": user.pk},
+        row_count=records,
+        parameters={"user": user.pk, "sections": sorted(data)},
+    )
+    return data
+
+
 @transaction.atomic
 def user_delete_account(*, user: User, password: str) -> None:
     """Delete an account on its owner's request.
@@ -118,6 +133,29 @@ def user_anonymise(*, user: User) -> None:
     user.user_permissions.clear()
     for eraser in _erasers.values():
         eraser(user)
+    audit_trail_erase_for_user(user=user)
+
+
+def personal_data_export_record(
+    *,
+    actor: User | None,
+    kind: str,
+    description: str,
+    row_count: int,
+    parameters: dict[str, Any] | None = None,
+) -> PersonalDataExport:
+    """Record that personal data left the portal: who took it, when, what and how many records.
+
+    Every export of personal data calls this as it builds the file (the registrants CSV, a
+    person's own data download), so no such export goes unrecorded.
+    """
+    return PersonalDataExport.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        kind=kind,
+        description=description[:300],
+        parameters=parameters or {},
+        row_count=row_count,
+    )
 
 
 def _isoformat(value) -> str | None:

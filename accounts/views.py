@@ -41,7 +41,7 @@ class ProfileEditView(LoginRequiredMixin, FormView):
 
 class DataExportView(LoginRequiredMixin, View):
     def get(self, request):
-        data = services.user_data_export(user=request.user)
+        data = services.user_data_download(user=request.user)
         response = HttpResponse(
             json.dumps(data, indent=2, ensure_ascii=False),
             content_type="application/json; charset=utf-8",

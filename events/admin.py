@@ -42,7 +42,7 @@ from events.attendance import (
 )
 from events.emails import email_delivery_send
 from events.exceptions import RegistrationError
-from events.exports import answer_text, registrations_csv
+from events.exports import answer_text, registrations_csv_export
 from events.models import (
     Attendance,
     EmailDelivery,
@@ -481,7 +481,14 @@ class EventAdmin(admin.ModelAdmin):
 
     def registrations_csv_view(self, request, object_id: str):
         event = self._event_for(request, object_id, "events.view_registration")
-        return _csv_response(*registrations_csv(queryset=event.registrations.all()))
+        return _csv_response(
+            *registrations_csv_export(
+                queryset=event.registrations.all(),
+                by=request.user,
+                description=gettext("Registrants of %(event)s") % {"event": event},
+                parameters={"event": event.pk},
+            )
+        )
 
     def attendance_import_view(self, request, object_id: str):
         event = self._event_for(request, object_id, "events.add_attendance")
@@ -1044,7 +1051,18 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["view"], description=_("Export selected registrations (CSV)"))
     def export_csv(self, request, queryset):
-        return _csv_response(*registrations_csv(queryset=queryset))
+        # The changelist's filters and search are in the query string of the action's form.
+        return _csv_response(
+            *registrations_csv_export(
+                queryset=queryset,
+                by=request.user,
+                description=gettext("Registrations selected in the admin"),
+                parameters={
+                    "filters": {key: request.GET.getlist(key) for key in sorted(request.GET)},
+                    "all_matching": request.POST.get("select_across") == "1",
+                },
+            )
+        )
 
 
 @admin.register(EmailDelivery)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_trail_relabel
 from events.models import Registration
 
 
@@ -34,6 +35,8 @@ def registrations_anonymise(
     if dry_run:
         return due.count()
     with transaction.atomic():
+        # The audit trail named each registration after its registrant: it stops doing so.
+        audit_trail_relabel(model=Registration, object_ids=due.values_list("pk", flat=True))
         return due.update(
             answers={},
             full_name="",
@@ -52,7 +55,11 @@ def registrations_erase_for_user(user) -> int:
 
     now = timezone.now()
     with transaction.atomic():
-        erased = Registration.objects.filter(user=user).update(
+        registrations = Registration.objects.filter(user=user)
+        audit_trail_relabel(
+            model=Registration, object_ids=registrations.values_list("pk", flat=True)
+        )
+        erased = registrations.update(
             full_name="", organisation="", job_title="", answers={}, anonymised_at=now
         )
         Certificate.objects.filter(registration__user=user).update(full_name="—", revoked_at=now)

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    # Before accounts: accounts/admin.py replaces auditlog's admin of the trail with a
+    # superuser-only one.
+    "auditlog",
     "accounts",
     "repository",
     "events",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the audit trail records the signed-in person as the actor.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -254,6 +259,65 @@ TASKS = {
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 # Registration answers of events that ended longer ago than this are anonymised.
 REGISTRATION_RETENTION_DAYS = env.int("REGISTRATION_RETENTION_DAYS", default=730)
+
+# --- Audit trail -------------------------------------------------------------------------------
+
+# Who changed what and when (django-auditlog), for superusers in the admin. Secret and bulky fields
+# are never stored (password hashes, search documents, text extracted from files, derived image
+# data); a change of a person's name, email, organisation or job title is recorded without the
+# values, so that deleting an account leaves none of them in the trail. Registrations are tracked
+# by their status and attendance only (their answers and profile snapshot are personal data; the
+# reasons of status changes are in their own history). Changes outside a request (commands,
+# tasks) have no actor. IP addresses are not stored (behind proxies they could be forged anyway).
+_AUDIT_NOT_TRACKED = ["created_at", "updated_at"]
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {
+        "model": "accounts.User",
+        "exclude_fields": ["password", "last_login"],
+        "mask_fields": ["email", "full_name", "organisation", "job_title"],
+        "mask_callable": "accounts.audit.mask_personal_data",
+        "m2m_fields": ["groups", "user_permissions"],
+    },
+    {
+        "model": "events.Event",
+        "exclude_fields": [
+            *_AUDIT_NOT_TRACKED,
+            "banner_renditions",
+            "banner_width",
+            "banner_height",
+        ],
+        "m2m_fields": ["audiences", "product_areas", "topics", "languages", "partners", "materials"],
+    },
+    {"model": "events.Session", "m2m_fields": ["speakers", "resources"]},
+    {
+        "model": "events.Registration",
+        "include_fields": [
+            "event",
+            "user",
+            "status",
+            "invitation",
+            "waitlisted_at",
+            "attended",
+            "anonymised_at",
+        ],
+    },
+    {
+        "model": "repository.Resource",
+        "exclude_fields": [
+            *_AUDIT_NOT_TRACKED,
+            "search_metadata",
+            "search_full",
+            "download_count",
+            "publication_year",
+        ],
+        "m2m_fields": ["topics", "audiences", "product_areas", "regions"],
+    },
+    {
+        "model": "repository.ResourceFile",
+        "exclude_fields": [*_AUDIT_NOT_TRACKED, "extracted_text"],
+    },
+)
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 # --- Security -----------------------------------------------------------------------------------
 

@@ -149,8 +149,9 @@ def test_export_url_of_an_event_is_an_attachment(
     client.force_login(event_manager)
     url = reverse("admin:events_event_registrations_csv", args=[event.pk])
     assert url == f"/admin/events/event/{event.pk}/registrations.csv"
-    # session, user, permissions (user and group), the event, the rows, the questions
-    with django_assert_max_num_queries(7):
+    # session, user, permissions (user and group), the event, the rows, the questions, the entry
+    # of the export log
+    with django_assert_max_num_queries(8):
         response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
