@@ -1,10 +1,11 @@
 """Filters of the repository list (django-filter). Every filter is a plain GET parameter.
 
 The search words (`q`) are not a filter here: matching them depends on who searches (see
-repository.search), so the selector applies them to the base of every count.
+repository.search), so the selector applies them first, and the filters to what they find.
 """
 
 import django_filters
+from django.core.validators import EMPTY_VALUES
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -20,50 +21,66 @@ SORT_CHOICES = [
 
 
 class ResourceFilter(django_filters.FilterSet):
-    # Slugs and codes are matched as they are (no lookup query per filter): an unknown value
-    # simply matches nothing.
+    # Each filter is a condition on Resource (see `condition`): the list applies all of them, and
+    # each facet counts over all but its own. Slugs and codes are matched as they are (no lookup
+    # query per filter): an unknown value simply matches nothing.
     type = django_filters.ChoiceFilter(
-        label=_("Type"), choices=Resource.Kind.choices, field_name="kind"
+        label=_("Type"), choices=Resource.Kind.choices, method="filter_condition"
     )
-    topic = django_filters.CharFilter(label=_("Topic"), method="filter_topic", max_length=200)
+    topic = django_filters.CharFilter(label=_("Topic"), method="filter_condition", max_length=200)
     audience = django_filters.ChoiceFilter(
-        label=_("Audience"), choices=OrganisationType.choices, method="filter_audience"
+        label=_("Audience"), choices=OrganisationType.choices, method="filter_condition"
     )
     product_area = django_filters.ChoiceFilter(
-        label=_("Product area"), choices=ProductAreaCode.choices, method="filter_product_area"
+        label=_("Product area"), choices=ProductAreaCode.choices, method="filter_condition"
     )
     language = django_filters.ChoiceFilter(
-        label=_("Language"), choices=LanguageCode.choices, method="filter_language"
+        label=_("Language"), choices=LanguageCode.choices, method="filter_condition"
     )
     year = django_filters.NumberFilter(
-        label=_("Year"), field_name="publication_year", min_value=1900, max_value=2100
+        label=_("Year"), min_value=1900, max_value=2100, method="filter_condition"
     )
     region = django_filters.ChoiceFilter(
-        label=_("WHO region"), choices=WHORegion.choices, method="filter_region"
+        label=_("WHO region"), choices=WHORegion.choices, method="filter_condition"
     )
 
     class Meta:
         model = Resource
         fields: list[str] = []
 
-    # Multi-valued relations are filtered through a subquery, so that no row is repeated and
-    # the filters combine without joins multiplying one another.
-    def _having(self, queryset, **lookup):
-        return queryset.filter(pk__in=Resource.objects.filter(**lookup).values("pk"))
+    def filter_condition(self, queryset, name, value):
+        return queryset.filter(self.condition(name, value))
 
-    def filter_topic(self, queryset, name, value):
-        # A broad topic also finds resources tagged with one of its narrower topics.
-        tagged = Resource.objects.filter(Q(topics__slug=value) | Q(topics__parent__slug=value))
-        return queryset.filter(pk__in=tagged.values("pk"))
+    def conditions(self) -> dict[str, Q]:
+        """The active filters, each as a condition on Resource (once the filterset is valid)."""
+        return {
+            name: self.condition(name, value)
+            for name, value in self.form.cleaned_data.items()
+            if value not in EMPTY_VALUES
+        }
 
-    def filter_audience(self, queryset, name, value):
-        return self._having(queryset, audiences__code=value)
+    @staticmethod
+    def condition(name: str, value) -> Q:
+        if name == "type":
+            return Q(kind=value)
+        if name == "year":
+            return Q(publication_year=value)
+        if name == "topic":
+            # A broad topic also finds resources tagged with one of its narrower topics.
+            return _having(Q(topics__slug=value) | Q(topics__parent__slug=value))
+        return _having(Q(**{RELATED[name]: value}))
 
-    def filter_product_area(self, queryset, name, value):
-        return self._having(queryset, product_areas__code=value)
 
-    def filter_language(self, queryset, name, value):
-        return self._having(queryset, files__language=value)
+# Filters on multi-valued relations: parameter -> lookup from Resource
+RELATED = {
+    "audience": "audiences__code",
+    "product_area": "product_areas__code",
+    "language": "files__language",
+    "region": "regions__code",
+}
 
-    def filter_region(self, queryset, name, value):
-        return self._having(queryset, regions__code=value)
+
+def _having(condition: Q) -> Q:
+    # Through a subquery, so that no row is repeated and the filters combine without joins
+    # multiplying one another.
+    return Q(pk__in=Resource.objects.filter(condition).values("pk"))

@@ -23,7 +23,8 @@ from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
+    SearchQueryField,
+    SearchVector,
     SearchVectorField,
     TrigramWordSimilarity,
 )
@@ -41,7 +42,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Greatest, Substr, Upper
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Substr, Upper
 from django.db.models.lookups import Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -55,8 +56,6 @@ MAX_SNIPPET_SOURCE_CHARS = 50_000
 SNIPPET_FALLBACK_CHARS = 200
 # Exact reference or ISBN matches come before anything else.
 EXACT_MATCH_BONUS = 100.0
-# Ranks of the weights D, C, B, A (ts_rank_cd's order).
-WEIGHTS = [0.1, 0.2, 0.4, 1.0]
 MAX_WORDS = 8
 MAX_EXACT = 50
 MAX_QUERY_CHARS = 200
@@ -152,6 +151,18 @@ def search_index_rebuild() -> int:
 
 
 # --- Query ------------------------------------------------------------------------------------
+#
+# On PostgreSQL a search is answered from indexes (migrations 0004 and 0005), not by reading the
+# search documents: they are stored compressed, and unpacking one takes a few microseconds, which
+# for every one of 10,000 matching resources would take longer than a page may. Hence:
+# - the query is worked out once per statement (`_Once`). unaccent() is only STABLE: written as a
+#   plain expression, PostgreSQL would run it, and parse the query, for every row. As a value
+#   computed once, the planner cannot guess from it how common the words are, and it reads the
+#   indexes, which hold all it needs, rather than every row;
+# - every branch of the match is a condition that one index answers by itself (the access level
+#   is indexed with the search documents), so no row has to be rechecked;
+# - the rank says where in the record the words are (title, summary, body, files), which indexes
+#   answer too, instead of scoring the text of every matching document with ts_rank_cd.
 
 
 def normalise_query(query: str) -> str:
@@ -168,12 +179,10 @@ def _reference_key(value: str) -> str:
 
 
 class _ReferenceKey(Func):
-    """_reference_key() in SQL, for a column."""
+    """_reference_key() in SQL, for a column: the indexed function of migration 0005 (upper,
+    unaccent, only letters and digits, without a leading WHO)."""
 
-    template = (
-        "regexp_replace(regexp_replace(upper(unaccent(%(expressions)s)), '[^A-Z0-9]', '', 'g'), "
-        "'^WHO', '')"
-    )
+    function = "repository_reference_key"
     output_field = models.CharField()
 
 
@@ -214,20 +223,105 @@ def search_filter(*, queryset: QuerySet[Resource], query: str, user) -> QuerySet
     return _sqlite_filter(queryset, query, access_level_of(user))
 
 
-def annotate_search(*, queryset: QuerySet[Resource], query: str, user) -> QuerySet[Resource]:
+def search_rank(*, query: str, user):
+    """How well a resource matches `query` (higher first), as an expression for the resources
+    that search_filter() keeps.
+
+    On PostgreSQL: an exact reference number or ISBN first; then by where all the words are: in
+    the title, reference or ISBN, in the summary or topics, in the body, or only in the files
+    and Q&A items the visitor may open. A resource found only by typo tolerance ranks after
+    those, by how close its title or reference is to the query.
+    """
     query = normalise_query(query)
+    if not query:
+        return Value(0.0, output_field=FloatField())
     if _is_postgres():
-        return _pg_annotate(queryset, query, access_level_of(user))
-    return _sqlite_annotate(queryset, query)
+        return _pg_rank(query, access_level_of(user))
+    return _sqlite_rank(query)
+
+
+def search_snippet(*, query: str, user):
+    """The text to show under a result, with the words found marked (safe HTML), as an
+    expression: meant for the few resources of a page (ts_headline reads the whole text).
+
+    It is cut from text the visitor may read: the summary and body, or for a resource whose
+    content they may open and whose summary and body lack the words, from the content too.
+    """
+    query = normalise_query(query)
+    if query and _is_postgres():
+        return _pg_snippet(query, access_level_of(user))
+    return ExpressionWrapper(Substr("summary", 1, SNIPPET_FALLBACK_CHARS), output_field=_Snippet())
+
+
+def annotate_search(*, queryset: QuerySet[Resource], query: str, user) -> QuerySet[Resource]:
+    return queryset.annotate(
+        rank=search_rank(query=query, user=user), snippet=search_snippet(query=query, user=user)
+    )
 
 
 # PostgreSQL ---------------------------------------------------------------------------------
 
+# What a match is worth, by the first of these parts of the record that holds all the words
+# (weights A, B, C of the search documents, then D and the Q&A items, which only search_full
+# has). A resource found by typo tolerance alone comes last, by how close its title or
+# reference number is to the query.
+TITLE_WORTH = 1.0  # title, reference number, ISBN
+SUMMARY_WORTH = 0.4  # summary, topics
+RECORD_WORTH = 0.2  # body
+CONTENT_WORTH = 0.1  # files and Q&A items the visitor may open
 
-def _tsquery(query: str) -> SearchQuery:
-    return SearchQuery(
+
+class _Once(Func):
+    """`(SELECT expression)`: worked out once per statement (a PostgreSQL InitPlan)."""
+
+    template = "(SELECT %(expressions)s)"
+
+
+class _Matches(Func):
+    """`vector @@ query`."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = models.BooleanField()
+
+
+class _Lexemes(Func):
+    """The lexemes of a search document that have these weights (ts_filter), as indexed."""
+
+    function = "ts_filter"
+    template = "%(function)s(%(expressions)s, '{%(weights)s}')"
+    output_field = SearchVectorField()
+
+
+class _AnyOf(Func):
+    """`expression = ANY(ARRAY(subquery))`: unlike `IN (subquery)`, a condition that an index of
+    the expression answers, also as one branch of an OR."""
+
+    output_field = models.BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        expression, subquery = self.get_source_expressions()
+        sql, params = compiler.compile(expression)
+        subquery_sql, subquery_params = compiler.compile(subquery)
+        return f"{sql} = ANY(ARRAY{subquery_sql})", (*params, *subquery_params)
+
+
+def _tsquery(query: str, *, phrases: bool = True):
+    tsquery = SearchQuery(
         Func(Value(query), function="unaccent"), config=CONFIG, search_type="websearch"
     )
+    if not phrases:
+        tsquery = _WithoutPhrases(tsquery)
+    return _Once(tsquery, output_field=SearchQueryField())
+
+
+class _WithoutPhrases(Func):
+    """The query with its phrases ("cold chain", hold-time) as words that must all occur,
+    anywhere: an index answers that alone, while the order of words needs every candidate
+    document read. Lexemes are quoted in a tsquery's text, the operators are not."""
+
+    template = "regexp_replace(%(expressions)s::text, '<(-|[0-9]+)>', '&', 'g')::tsquery"
+    output_field = SearchQueryField()
 
 
 def _typo_tolerant(query: str) -> bool:
@@ -235,68 +329,112 @@ def _typo_tolerant(query: str) -> bool:
 
 
 def _upper_query(query: str):
-    return Upper(Func(Value(query), function="unaccent"))
+    return _Once(Upper(Func(Value(query), function="unaccent")), output_field=models.TextField())
+
+
+def _level(level: int):
+    # The column's own type, which the indexes with the access level are for.
+    return Cast(Value(level), models.SmallIntegerField())
+
+
+def _found_by_words(tsquery, level: int) -> Q:
+    """The words are in the full document of a resource whose content the visitor may open, or
+    in the metadata of another one."""
+    return (Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery))) | (
+        Q(access_level__gt=_level(level)) & Q(_Matches(F("search_metadata"), tsquery))
+    )
+
+
+def _exact(query: str) -> QuerySet | None:
+    """The resources whose reference number or ISBN is the query's (None if it cannot be)."""
+    key = _reference_key(query)
+    if len(key) < 3:
+        return None
+    return Resource.objects.filter(
+        Exact(_ReferenceKey("reference_number"), Value(key))
+        | Exact(_ReferenceKey("isbn"), Value(key))
+    ).values("pk")[:MAX_EXACT]
+
+
+def _close(query: str) -> QuerySet:
+    """The resources whose title or reference number is close to the query (a typo)."""
+    return (
+        Resource.objects.filter(
+            Q(TrigramWordSimilar(Upper("title"), _upper_query(query)))
+            | Q(TrigramWordSimilar(Upper("reference_number"), _upper_query(query)))
+        )
+        .order_by()
+        .values("pk")
+    )
 
 
 def _pg_match(query: str, level: int) -> Q:
-    tsquery = _tsquery(query)
-    match = Q(access_level__lte=level, search_full=tsquery) | Q(
-        access_level__gt=level, search_metadata=tsquery
-    )
+    match = _found_by_words(_tsquery(query), level)
     if _typo_tolerant(query):
-        match |= TrigramWordSimilar(Upper("title"), _upper_query(query))
-        match |= TrigramWordSimilar(Upper("reference_number"), _upper_query(query))
-    key = _reference_key(query)
-    if len(key) >= 3:
-        # Looked up first, so that every branch of the match can use an index (a bitmap OR):
-        # the normalised reference has none.
-        exact = Resource.objects.filter(
-            _key_equals("reference_number", key) | _key_equals("isbn", key)
-        ).values_list("pk", flat=True)[:MAX_EXACT]
-        match |= Q(pk__in=list(exact))
+        # Looked up apart: the trigram indexes only narrow the candidates down, which are then
+        # compared one by one, and in a single scan with the other branches that comparison
+        # would read their search documents too.
+        match |= Q(_AnyOf(F("pk"), Subquery(_close(query))))
+    exact = _exact(query)
+    if exact is not None:
+        match |= Q(_AnyOf(F("pk"), Subquery(exact)))
     return match
 
 
-def _key_equals(field: str, key: str) -> Exact:
-    return Exact(_ReferenceKey(field), Value(key))
+def _pg_rank(query: str, level: int):
+    # Where the words are is what counts here, not whether they form the phrases asked for:
+    # the match has checked that.
+    tsquery = _tsquery(query, phrases=False)
 
+    def among(condition) -> Q:
+        # A hashed set of ids, which an index gives, rather than a test of every row's document.
+        return Q(pk__in=Resource.objects.filter(condition).values("pk"))
 
-def _pg_annotate(queryset: QuerySet[Resource], query: str, level: int) -> QuerySet[Resource]:
-    if not query:
-        return queryset.annotate(
-            rank=Value(0.0, output_field=FloatField()),
-            snippet=ExpressionWrapper(
-                Substr("summary", 1, SNIPPET_FALLBACK_CHARS), output_field=_Snippet()
-            ),
-        )
-    tsquery = _tsquery(query)
-    may_open = Q(access_level__lte=level)
-    vector = Case(
-        When(may_open, then=F("search_full")),
-        default=F("search_metadata"),
-        output_field=SearchVectorField(),
-    )
-    rank = SearchRank(vector, tsquery, weights=WEIGHTS, cover_density=True)
+    typo = Value(0.0)
     if _typo_tolerant(query):
-        rank = rank + Greatest(
+        typo = CONTENT_WORTH * Greatest(
             TrigramWordSimilarity(_upper_query(query), Upper("title")),
             TrigramWordSimilarity(_upper_query(query), Upper("reference_number")),
         )
-    key = _reference_key(query)
-    if len(key) >= 3:
+    rank = Case(
+        When(among(_Matches(_Lexemes("search_metadata", weights="a"), tsquery)), then=TITLE_WORTH),
+        When(
+            among(_Matches(_Lexemes("search_metadata", weights="a,b"), tsquery)),
+            then=SUMMARY_WORTH,
+        ),
+        When(among(_Matches(F("search_metadata"), tsquery)), then=RECORD_WORTH),
+        When(
+            among(Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery))),
+            then=CONTENT_WORTH,
+        ),
+        default=typo,
+        output_field=FloatField(),
+    )
+    exact = _exact(query)
+    if exact is not None:
         rank = rank + Case(
-            When(
-                _key_equals("reference_number", key) | _key_equals("isbn", key),
-                then=Value(EXACT_MATCH_BONUS),
-            ),
-            default=Value(0.0),
-            output_field=FloatField(),
+            When(pk__in=exact, then=EXACT_MATCH_BONUS), default=0.0, output_field=FloatField()
         )
+    return ExpressionWrapper(rank, output_field=FloatField())
+
+
+def _pg_snippet(query: str, level: int):
+    tsquery = _tsquery(query)
     token = secrets.token_hex(8)
     start, stop = f"lpamark{token}start", f"lpamark{token}stop"
+    # ts_headline parses all the text it is given: the content only when the words are in it
+    # but not in the summary and body already (the part of them that the full text would
+    # quote). Without the words (found by typo tolerance) both begin the same.
+    in_metadata_text = Q(
+        _Matches(
+            SearchVector(Substr(_metadata_text(), 1, MAX_SNIPPET_SOURCE_CHARS), config=CONFIG),
+            tsquery,
+        )
+    )
+    in_content = Q(access_level__lte=level) & Q(_Matches(F("search_full"), tsquery))
     headline = SearchHeadline(
         Case(
-            When(may_open, then=_full_text()),
+            When(in_content & ~in_metadata_text, then=_full_text()),
             default=_metadata_text(),
             output_field=models.TextField(),
         ),
@@ -306,10 +444,7 @@ def _pg_annotate(queryset: QuerySet[Resource], query: str, level: int) -> QueryS
         stop_sel=stop,
         max_fragments=2,
     )
-    return queryset.annotate(
-        rank=ExpressionWrapper(rank, output_field=FloatField()),
-        snippet=ExpressionWrapper(headline, output_field=_Snippet(start=start, stop=stop)),
-    )
+    return ExpressionWrapper(headline, output_field=_Snippet(start=start, stop=stop))
 
 
 def _metadata_text():
@@ -377,16 +512,11 @@ def _sqlite_filter(queryset: QuerySet[Resource], query: str, level: int) -> Quer
     return queryset
 
 
-def _sqlite_annotate(queryset: QuerySet[Resource], query: str) -> QuerySet[Resource]:
+def _sqlite_rank(query: str):
     in_title = Q()
     for word in _words(query):
         in_title &= Q(title__icontains=word)
-    return queryset.annotate(
-        rank=Case(When(in_title, then=Value(1.0)), default=Value(0.0), output_field=FloatField()),
-        snippet=ExpressionWrapper(
-            Substr("summary", 1, SNIPPET_FALLBACK_CHARS), output_field=_Snippet()
-        ),
-    )
+    return Case(When(in_title, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
 
 
 # --- Log --------------------------------------------------------------------------------------

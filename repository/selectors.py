@@ -9,10 +9,12 @@ Two rules run through every function here (see repository.models):
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Func, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.http import QueryDict
 from django.utils import timezone
@@ -26,24 +28,24 @@ from repository.models import (
     Topic,
 )
 from repository.search import (
-    annotate_search,
     normalise_query,
     search_filter,
     search_query_log,
+    search_rank,
+    search_snippet,
 )
 
 PAGE_SIZE = 20
 TOPIC_EVENTS = 10
 
-# facet parameter -> the value it is grouped by in the database
-FACET_FIELDS = {
-    "type": "kind",
-    "topic": "topics__slug",
-    "audience": "audiences__code",
-    "product_area": "product_areas__code",
-    "language": "files__language",
-    "year": "publication_year",
-    "region": "regions__code",
+FACETS = ["type", "topic", "audience", "product_area", "language", "year", "region"]
+# facet on a relation -> the rows that tie a resource to its values, and the value counted
+RELATED_FACETS = {
+    "topic": (Resource.topics.through, "topic"),
+    "audience": (Resource.audiences.through, "audience__code"),
+    "product_area": (Resource.product_areas.through, "productarea__code"),
+    "language": (ResourceFile, "language"),
+    "region": (Resource.regions.through, "region__code"),
 }
 
 ORDERINGS = {
@@ -109,9 +111,12 @@ def _visible(user) -> QuerySet[Resource]:
 def resource_list(*, params: QueryDict, user) -> ResourceList:
     """The filtered, searched, sorted and paginated list.
 
-    Each facet counts the resources its options would give together with the search words and
-    every *other* active filter, in one grouped query per facet, so the number of queries never
-    grows with the data. A search on the first page is logged, anonymously.
+    One query finds the visible resources that match the search words, in the order shown, with
+    what the facets need: their type, year and which active filters each one passes. The page,
+    the total and every facet are worked out from that list: each facet counts the resources
+    its options would give together with the search words and every *other* active filter (one
+    grouped query for each facet on a relation), so the number of queries never grows with the
+    data. A search on the first page is logged, anonymously.
     """
     params = params.copy()
     query = normalise_query(params.get("q", ""))
@@ -119,23 +124,16 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     if sort not in ORDERINGS or (sort == "relevance" and not query):
         sort = "relevance" if query else "newest"
     visible = _visible(user)
-    base = search_filter(queryset=visible, query=query, user=user)
-    filterset = ResourceFilter(params, queryset=base)
+    filterset = ResourceFilter(params, queryset=visible)
     valid = filterset.is_valid()
-    queryset = filterset.qs if valid else base.none()
-    if query:
-        queryset = annotate_search(queryset=queryset, query=query, user=user)
-    queryset = (
-        queryset.defer(*CARD_DEFERRED)
-        .prefetch_related(_languages_prefetch())
-        .order_by(*ORDERINGS[sort])
-    )
-    paginator = Paginator(queryset, PAGE_SIZE)
+    found = _found(visible, query, user, sort, filterset.conditions()) if valid else _Found()
+    shown = found.passing()
+    paginator = Paginator([row[0] for row in shown], PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
-    page.object_list = _with_languages(list(page.object_list))
+    page.object_list = _page_resources(list(page.object_list), query, user)
     topics = list(Topic.objects.only("slug", "name", "parent_id", "order"))
-    facets = _facets(params, visible, base, filterset, topics) if valid else []
-    suggestions = _suggestions(params, base, facets) if valid and paginator.count == 0 else []
+    facets = _facets(params, visible, query, found, filterset, topics) if valid else []
+    suggestions = _suggestions(params, found, facets) if valid and paginator.count == 0 else []
     if query and page.number == 1 and params.get("page", "1") in ("", "1"):
         search_query_log(
             query=query,
@@ -152,6 +150,73 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
         suggestions=suggestions,
         broad_topics=[topic for topic in topics if topic.parent_id is None],
     )
+
+
+@dataclass
+class _Found:
+    """The visible resources that match the search words, in the order shown, as rows
+    (pk, kind, publication_year), each with the names of the active filters it fails."""
+
+    rows: list[tuple] = field(default_factory=list)
+    failing: list[frozenset[str]] | None = None  # None: no active filter
+    _among: dict = field(default_factory=dict)
+
+    def passing(self, *, but: str = "") -> list[tuple]:
+        """The rows that pass every active filter, or every one but `but`."""
+        if self.failing is None:
+            return self.rows
+        return [
+            row
+            for row, failed in zip(self.rows, self.failing, strict=True)
+            if not failed or failed == {but}
+        ]
+
+    def among(self, *, but: str = "") -> _AmongIds | None:
+        """The condition `resource_id` is one of passing(but=but) (None when there are none):
+        worked out once for all the facets that count over the same resources."""
+        if but not in self._among:
+            pks = [row[0] for row in self.passing(but=but)]
+            self._among[but] = _AmongIds("resource_id", pks) if pks else None
+        return self._among[but]
+
+
+def _found(visible: QuerySet, query: str, user, sort: str, conditions: dict[str, Q]) -> _Found:
+    queryset = search_filter(queryset=visible, query=query, user=user)
+    if sort == "relevance":
+        queryset = queryset.annotate(rank=search_rank(query=query, user=user))
+    passes = {
+        f"passes_{name}": ExpressionWrapper(condition, output_field=BooleanField())
+        for name, condition in conditions.items()
+    }
+    rows = list(
+        queryset.annotate(**passes)
+        .order_by(*ORDERINGS[sort])
+        .values_list("pk", "kind", "publication_year", *passes)
+    )
+    if not conditions:
+        return _Found(rows=rows)
+    names = list(conditions)
+    failing = [
+        frozenset(name for name, passed in zip(names, row[3:], strict=True) if not passed)
+        for row in rows
+    ]
+    return _Found(rows=[row[:3] for row in rows], failing=failing)
+
+
+def _page_resources(pks: list[int], query: str, user) -> list[Resource]:
+    """The resources of one page, in this order, with what their cards show."""
+    if not pks:
+        return []
+    queryset = (
+        Resource.objects.filter(pk__in=pks)
+        .order_by()
+        .defer(*CARD_DEFERRED)
+        .prefetch_related(_languages_prefetch())
+    )
+    if query:
+        queryset = queryset.annotate(snippet=search_snippet(query=query, user=user))
+    resources = {resource.pk: resource for resource in queryset}
+    return _with_languages([resources[pk] for pk in pks])
 
 
 def sort_options(*, query: str) -> list[tuple[str, str]]:
@@ -179,47 +244,79 @@ def _with_languages(resources: list[Resource]) -> list[Resource]:
     return resources
 
 
-def _filtered(params: QueryDict, base: QuerySet, without: str) -> QuerySet:
-    others = params.copy()
-    others.pop(without, None)
-    others.pop("page", None)
-    return ResourceFilter(others, queryset=base).qs.order_by()
+class _AmongIds(Func):
+    """`expression` is one of `ids`, given as one parameter however many there are: a query
+    with an IN list of 10,000 parameters is slow to send and to plan."""
+
+    output_field = BooleanField()
+    template = "%(expressions)s IN (SELECT value FROM json_each(%%s))"
+
+    def __init__(self, expression: str, ids: list[int]):
+        super().__init__(F(expression))
+        self.ids = ids
+        # Shared by the copies that each query makes: the text is built once.
+        self.texts: dict[str, str] = {}
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        if "json" not in self.texts:
+            self.texts["json"] = json.dumps(self.ids)
+        return sql, (*params, self.texts["json"])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "%(expressions)s = ANY(%%s::bigint[])"
+        sql, params = super().as_sql(compiler, connection, template=template, **extra_context)
+        if "array" not in self.texts:
+            self.texts["array"] = "{" + ",".join(map(str, self.ids)) + "}"
+        return sql, (*params, self.texts["array"])
 
 
-def _counts(params: QueryDict, base: QuerySet, name: str) -> dict[str, int]:
-    queryset = _filtered(params, base, name)
-    key = FACET_FIELDS[name]
-    if name == "topic":
-        # A broad topic counts the resources tagged with it or with one of its narrower topics.
-        rows = list(
-            queryset.values(key).annotate(n=Count("pk", distinct=True)).values_list(key, "n")
-        )
-        rows += list(
-            queryset.annotate(group=Coalesce("topics__parent__slug", "topics__slug"))
-            .values("group")
-            .annotate(n=Count("pk", distinct=True))
-            .values_list("group", "n")
-        )
-        counts: dict[str, int] = {}
-        for slug, n in rows:
-            counts[slug] = max(counts.get(slug, 0), n)
-        return counts
-    rows = queryset.values(key).annotate(n=Count("pk", distinct=True)).values_list(key, "n")
-    return {str(value): n for value, n in rows if value is not None}
+def _related_counts(name: str, among: _AmongIds | None, topics: list[Topic]) -> dict[str, int]:
+    """How many of some resources have each value of a facet on a relation, counted from the
+    rows that tie them to their values (no join through the resources)."""
+    if among is None:
+        return {}
+    model, key = RELATED_FACETS[name]
+    rows = model.objects.filter(among).order_by()
+    # A resource may have several files in one language, but each topic, audience... once.
+    counted = Count("resource_id", distinct=True) if name == "language" else Count("pk")
+    if name != "topic":
+        counts = rows.values(key).annotate(n=counted).values_list(key, "n")
+        return {str(value): n for value, n in counts if value is not None}
+    # A broad topic counts the resources tagged with it or with one of its narrower topics.
+    slugs = {topic.pk: topic.slug for topic in topics}
+    counts: dict[str, int] = {}
+    for topic, n in [
+        *rows.values("topic").annotate(n=counted).values_list("topic", "n"),
+        *rows.annotate(group=Coalesce("topic__parent", "topic"))
+        .values("group")
+        .annotate(n=Count("resource_id", distinct=True))
+        .values_list("group", "n"),
+    ]:
+        slug = slugs.get(topic)
+        counts[slug] = max(counts.get(slug, 0), n)
+    return counts
 
 
 def _facets(
     params: QueryDict,
     visible: QuerySet,
-    base: QuerySet,
+    query: str,
+    found: _Found,
     filterset: ResourceFilter,
     topics: list[Topic],
 ) -> list[Facet]:
-    selected = {name: params.get(name, "") for name in FACET_FIELDS}
+    selected = {name: params.get(name, "") for name in FACETS}
     facets = []
 
     def facet(name: str, options: list[tuple[str, str, int]]):
-        counts = _counts(params, base, name)
+        but = name if selected[name] else ""
+        if name == "type":
+            counts = Counter(row[1] for row in found.passing(but=but))
+        elif name == "year":
+            counts = Counter(str(row[2]) for row in found.passing(but=but) if row[2] is not None)
+        else:
+            counts = _related_counts(name, found.among(but=but), topics)
         facets.append(
             Facet(
                 name=name,
@@ -245,13 +342,16 @@ def _facets(
     for name in ("audience", "product_area", "language"):
         facet(name, choices(name))
     # Every year of the visible resources, whatever the search: a chosen year stays in the list.
-    years = {
-        str(year)
-        for year in visible.exclude(publication_year=None)
-        .order_by()
-        .values_list("publication_year", flat=True)
-        .distinct()
-    }
+    if query:
+        years = {
+            str(year)
+            for year in visible.exclude(publication_year=None)
+            .order_by()
+            .values_list("publication_year", flat=True)
+            .distinct()
+        }
+    else:
+        years = {str(row[2]) for row in found.rows if row[2] is not None}
     if selected["year"].isdigit():
         years.add(selected["year"])
     facet("year", [(year, year, 0) for year in sorted(years, reverse=True)])
@@ -270,9 +370,8 @@ def _topic_options(topics: list[Topic]) -> list[tuple[str, str, int]]:
     return options
 
 
-def _suggestions(params: QueryDict, base: QuerySet, facets: list[Facet]) -> list[Suggestion]:
-    """For an empty result: how many resources each active filter, removed, would give.
-    One count per active filter: at most as many queries as there are facets."""
+def _suggestions(params: QueryDict, found: _Found, facets: list[Facet]) -> list[Suggestion]:
+    """For an empty result: how many resources each active filter, removed, would give."""
     suggestions = []
     for facet in facets:
         if not facet.selected:
@@ -280,7 +379,7 @@ def _suggestions(params: QueryDict, base: QuerySet, facets: list[Facet]) -> list
         without = params.copy()
         without.pop(facet.name, None)
         without.pop("page", None)
-        count = _filtered(params, base, facet.name).count()
+        count = len(found.passing(but=facet.name))
         suggestions.append(Suggestion(facet=facet, params=without.urlencode(), count=count))
     return suggestions
 
