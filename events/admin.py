@@ -19,10 +19,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -41,14 +42,23 @@ from events.attendance import (
     feedback_summary,
 )
 from events.emails import email_delivery_send
-from events.exceptions import RegistrationError
+from events.exceptions import MessageError, RegistrationError
 from events.exports import answer_text, registrations_csv_export
+from events.messages import (
+    message_create,
+    message_delivery_report,
+    message_preview,
+    message_send,
+    message_update,
+)
 from events.models import (
+    AlertSubscription,
     Attendance,
     EmailDelivery,
     Event,
     Feedback,
     Invitation,
+    Message,
     Partner,
     Programme,
     Question,
@@ -1173,3 +1183,286 @@ class FeedbackAdmin(admin.ModelAdmin):
     @admin.display(description=_("event"), ordering="registration__event__start")
     def event(self, obj: Feedback) -> Event:
         return obj.registration.event
+
+
+# --- Messages to registrants --------------------------------------------------------------------
+
+
+class MessageAdminForm(forms.ModelForm):
+    class Meta:
+        model = Message
+        fields = ("event", "recipients", "subject", "body")
+
+
+class MessageSendForm(forms.Form):
+    # The digest of the recipients shown on the confirmation: if the list changes before the
+    # click, nothing is sent and the new list is shown.
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """Messages to the registrants of one event: written and previewed as drafts, sent once
+    after a confirmation, then read-only with the delivery of each email. Only staff who may send
+    messages (events.send_message, held by Event managers) see them at all."""
+
+    form = MessageAdminForm
+    list_display = (
+        "subject",
+        "event",
+        "recipients",
+        "status",
+        "recipient_count",
+        "created_by",
+        "sent_at",
+    )
+    list_filter = ("status", "recipients", ("event", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("event", "created_by")
+    search_fields = ("subject", "event__title")
+    autocomplete_fields = ("event",)
+    ordering = ("-created_at", "-pk")
+    list_per_page = 100
+    show_full_result_count = False
+    DRAFT_FIELDS = ("event", "recipients", "subject", "body")
+    SENT_FIELDS = (
+        "event",
+        "recipients",
+        "subject",
+        "body",
+        "status",
+        "recipient_count",
+        "queued_count",
+        "created_by",
+        "created_at",
+        "sent_by",
+        "sent_at",
+    )
+    DELIVERIES_PER_PAGE = 200
+
+    def _may_send(self, request) -> bool:
+        return request.user.has_perm("events.send_message")
+
+    def has_module_permission(self, request):
+        return self._may_send(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_send(request)
+
+    def has_add_permission(self, request):
+        return self._may_send(request)
+
+    def has_change_permission(self, request, obj=None):
+        # Once sending has begun the message is what its recipients got: read-only.
+        return self._may_send(request) and (obj is None or obj.is_draft)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_send(request) and (obj is None or obj.is_draft)
+
+    def get_actions(self, request):
+        # A sent message and its deliveries are the record of what people were told.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_fields(self, request, obj=None):
+        return self.DRAFT_FIELDS if obj is None or obj.is_draft else self.SENT_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None or obj.is_draft else self.SENT_FIELDS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event", "created_by", "sent_by")
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in self.DRAFT_FIELDS}
+        try:
+            if change:
+                message_update(message=obj, **data)
+                return
+            created = message_create(by=request.user, **data)
+        except MessageError as error:
+            # Sent by someone else while this form was open: the sent text stays as it was.
+            raise PermissionDenied(str(error.message)) from error
+        obj.pk, obj.created_by, obj.created_at = created.pk, created.created_by, created.created_at
+        obj._state.adding = False
+
+    def _preview_redirect(self, request, obj):
+        self.message_user(
+            request,
+            gettext("The draft is saved. Check the email and its recipients, then send it."),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._url("preview", obj.pk))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return self._preview_redirect(request, obj)
+
+    def response_change(self, request, obj):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_change(request, obj)
+        return self._preview_redirect(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        message = self.get_object(request, unquote(object_id))
+        if message is not None and not message.is_draft and self._may_send(request):
+            report = message_delivery_report(message=message)
+            paginator = Paginator(report["deliveries"], self.DELIVERIES_PER_PAGE)
+            extra_context["report"] = report
+            extra_context["deliveries_page"] = paginator.get_page(request.GET.get("page"))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- Preview and send -------------------------------------------------------------------
+
+    def _url(self, name: str, pk) -> str:
+        return reverse(f"admin:events_message_{name}", args=[pk])
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="events_message_preview",
+            ),
+            path(
+                "<path:object_id>/send/",
+                self.admin_site.admin_view(self.send_view),
+                name="events_message_send",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _draft_for(self, request, object_id: str) -> Message | HttpResponseRedirect:
+        if not self._may_send(request):
+            raise PermissionDenied
+        message = self.get_object(request, unquote(object_id))
+        if message is None:
+            raise Http404(_("No message with this id."))
+        if not message.is_draft:
+            self.message_user(
+                request,
+                gettext("This message has already been sent; here is its delivery."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(self._url("change", message.pk))
+        return message
+
+    def _page_context(self, request, message: Message, title: str) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": message,
+            "title": title,
+            "subtitle": str(message),
+            "change_url": self._url("change", message.pk),
+            "preview_url": self._url("preview", message.pk),
+            "send_url": self._url("send", message.pk),
+        }
+
+    def preview_view(self, request, object_id: str):
+        message = self._draft_for(request, object_id)
+        if isinstance(message, HttpResponseRedirect):
+            return message
+        recipient = request.GET.get("recipient", "")
+        preview = message_preview(
+            message=message, recipient_id=int(recipient) if recipient.isdigit() else None
+        )
+        context = self._page_context(request, message, gettext("Preview of the message"))
+        context["preview"] = preview
+        return TemplateResponse(request, "admin/events/message/preview.html", context)
+
+    def send_view(self, request, object_id: str):
+        message = self._draft_for(request, object_id)
+        if isinstance(message, HttpResponseRedirect):
+            return message
+        error = None
+        if request.method == "POST":
+            form = MessageSendForm(request.POST)
+            if form.is_valid():
+                try:
+                    sent = message_send(
+                        message=message,
+                        by=request.user,
+                        fingerprint=form.cleaned_data["fingerprint"],
+                    )
+                except MessageError as refused:
+                    error = refused.message
+                else:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "The message is being sent to %(count)d registrant.",
+                            "The message is being sent to %(count)d registrants.",
+                            sent.recipient_count,
+                        )
+                        % {"count": sent.recipient_count},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(self._url("change", message.pk))
+            else:
+                error = gettext("The confirmation was not understood; confirm again.")
+        preview = message_preview(message=message)
+        context = self._page_context(request, message, gettext("Send the message"))
+        context.update(
+            preview=preview,
+            error=error,
+            form=MessageSendForm(initial={"fingerprint": preview["fingerprint"]}),
+        )
+        return TemplateResponse(request, "admin/events/message/send.html", context)
+
+
+@admin.register(AlertSubscription)
+class AlertSubscriptionAdmin(admin.ModelAdmin):
+    """What people follow, for staff to answer "why did I (not) get this alert?"; read-only:
+    people manage their alerts themselves, in My account."""
+
+    list_display = ("user", "follows", "frequency", "created_at")
+    list_filter = ("frequency", "new_events", "new_resources")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    list_per_page = 100
+    show_full_result_count = False
+    fields = (
+        "user",
+        "new_events",
+        "new_resources",
+        "programmes",
+        "topics",
+        "regions",
+        "product_areas",
+        "frequency",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("programmes", "topics", "regions", "product_areas")
+        )
+
+    @admin.display(description=_("follows"))
+    def follows(self, obj):
+        kinds = [_("events")] if obj.new_events else []
+        kinds += [_("resources")] if obj.new_resources else []
+        narrowed = [
+            str(value)
+            for values in (obj.programmes, obj.topics, obj.regions, obj.product_areas)
+            for value in values.all()
+        ]
+        return " · ".join(
+            [", ".join(str(kind) for kind in kinds), ", ".join(narrowed) or gettext("anything")]
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -71,18 +71,26 @@ def email_queue(*, registration: Registration, kind: str, key_suffix: str = "") 
         ics = ""
         if kind in CONFIRMING_KINDS:
             ics = event_calendar(event=event, base_url=settings.SITE_URL + "/").to_ical().decode()
+    return delivery_queue(
+        key=key,
+        registration=registration,
+        to=user.email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        ics=ics,
+        ics_filename=f"{event.slug}.ics" if ics else "",
+    )
+
+
+def delivery_queue(*, key: str, to: str, subject: str, body_text: str, **fields) -> EmailDelivery:
+    """Put one rendered email in the outbox under its unique key, and have the task send it once
+    the caller's transaction commits. A key already queued returns the existing row unchanged."""
     try:
         # A savepoint: losing a race for the same key must not undo the caller's transaction.
         with transaction.atomic():
             delivery = EmailDelivery.objects.create(
-                key=key,
-                registration=registration,
-                to=user.email,
-                subject=subject[:300],
-                body_text=body_text,
-                body_html=body_html,
-                ics=ics,
-                ics_filename=f"{event.slug}.ics" if ics else "",
+                key=key, to=to, subject=subject[:300], body_text=body_text, **fields
             )
     except IntegrityError:
         return EmailDelivery.objects.get(key=key)
@@ -130,6 +138,7 @@ def email_delivery_send(*, delivery_id: int) -> str:
             body=delivery.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.to],
+            headers=delivery.headers or None,
         )
         if delivery.body_html:
             message.attach_alternative(delivery.body_html, "text/html")

@@ -49,3 +49,28 @@ class NoSeatAvailable(RegistrationError):
 
 class InvalidTransition(RegistrationError):
     default_message = _("This change is not possible for a registration in this state.")
+
+
+class MessageError(Exception):
+    """A message to registrants that cannot be changed or sent as asked."""
+
+    default_message = _("The message could not be sent.")
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(str(self.message))
+
+
+class MessageAlreadySent(MessageError):
+    default_message = _("This message has already been sent; it cannot be changed or sent again.")
+
+
+class NoRecipients(MessageError):
+    default_message = _("No registrant matches the recipients chosen: there is nobody to send to.")
+
+
+class RecipientsChanged(MessageError):
+    default_message = _(
+        "The recipients have changed since you checked them (someone registered, cancelled or "
+        "attended). Check the new list and confirm again."
+    )
