@@ -8,6 +8,7 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from accounts.services import data_section_register, personal_data_eraser_register
+        from events.alerts import alert_subscriptions_erase_for_user, alert_subscriptions_export
         from events.privacy import registrations_erase_for_user
         from events.selectors import registrations_export
 
@@ -15,3 +16,6 @@ class EventsConfig(AppConfig):
         # download; accounts cannot import events, so events hands it the section.
         data_section_register(name="registrations", exporter=registrations_export)
         personal_data_eraser_register(name="registrations", eraser=registrations_erase_for_user)
+        # Likewise the alerts they follow.
+        data_section_register(name="alerts", exporter=alert_subscriptions_export)
+        personal_data_eraser_register(name="alerts", eraser=alert_subscriptions_erase_for_user)

@@ -1,9 +1,12 @@
 """Forms of the registrant pages: they only validate input; the rules are in services."""
 
 from django import forms
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event, Question
+from events.models import AlertSubscription, Event, Programme, Question
+from repository.models import ProductArea, Region, Topic
 
 
 class RegistrationForm(forms.Form):
@@ -127,3 +130,99 @@ class CertificateLookupForm(forms.Form):
         max_length=20,
         help_text=_("As printed on the certificate, e.g. ABCD-2345-EFGH."),
     )
+
+
+class _TopicChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        # Narrower topics come after their broad topic and say which one it is.
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+class AlertSubscriptionForm(forms.Form):
+    """What an alert follows; every list left empty means any."""
+
+    CONTENT_CHOICES = [("events", _("New events")), ("resources", _("New resources"))]
+
+    content = forms.MultipleChoiceField(
+        label=_("Tell me about"),
+        choices=CONTENT_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose new events, new resources or both.")},
+    )
+    programmes = forms.ModelMultipleChoiceField(
+        label=_("Programmes"),
+        queryset=Programme.objects.only("pk", "name").order_by("order", "name"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "None ticked: any programme. A resource belongs to a programme when its events use it."
+        ),
+    )
+    topics = _TopicChoiceField(
+        label=_("Topics"),
+        queryset=Topic.objects.select_related("parent").order_by(
+            Coalesce("parent__order", "order"),
+            Coalesce("parent__name", "name"),
+            F("parent").asc(nulls_first=True),
+            "order",
+            "name",
+        ),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: any topic. A broad topic includes its narrower topics."),
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label=_("WHO regions"),
+        queryset=Region.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "None ticked: any region. Global events and resources for every region are "
+            "always included."
+        ),
+    )
+    product_areas = forms.ModelMultipleChoiceField(
+        label=_("Product areas"),
+        queryset=ProductArea.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: any product area."),
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often"),
+        choices=AlertSubscription.Frequency.choices,
+        initial=AlertSubscription.Frequency.IMMEDIATE,
+        widget=forms.RadioSelect,
+    )
+
+    @classmethod
+    def initial_for(cls, subscription: AlertSubscription) -> dict:
+        content = [
+            name
+            for name, chosen in (
+                ("events", subscription.new_events),
+                ("resources", subscription.new_resources),
+            )
+            if chosen
+        ]
+        return {
+            "content": content,
+            "programmes": list(subscription.programmes.all()),
+            "topics": list(subscription.topics.all()),
+            "regions": list(subscription.regions.all()),
+            "product_areas": list(subscription.product_areas.all()),
+            "frequency": subscription.frequency,
+        }
+
+    def choices(self) -> dict:
+        """The cleaned data as the keyword arguments of the alert services."""
+        data = self.cleaned_data
+        return {
+            "new_events": "events" in data["content"],
+            "new_resources": "resources" in data["content"],
+            "frequency": data["frequency"],
+            "programmes": data["programmes"],
+            "topics": data["topics"],
+            "regions": data["regions"],
+            "product_areas": data["product_areas"],
+        }

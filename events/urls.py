@@ -24,6 +24,15 @@ urlpatterns = [
         name="certificate_download",
     ),
     path("my/registrations/<int:pk>/feedback/", views.FeedbackView.as_view(), name="feedback"),
+    path("my/alerts/", views.AlertListView.as_view(), name="alerts"),
+    path("my/alerts/new/", views.AlertCreateView.as_view(), name="alert_create"),
+    path("my/alerts/<int:pk>/", views.AlertEditView.as_view(), name="alert_edit"),
+    path("my/alerts/<int:pk>/delete/", views.AlertDeleteView.as_view(), name="alert_delete"),
+    path(
+        "alerts/unsubscribe/<str:token>/",
+        views.AlertUnsubscribeView.as_view(),
+        name="alerts_unsubscribe",
+    ),
     path("certificates/", views.CertificateLookupView.as_view(), name="certificate_lookup"),
     path(
         "certificates/<str:code>/",

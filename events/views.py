@@ -1,4 +1,5 @@
-"""Public event pages: the list with its filters, an event, a programme."""
+"""Public event pages (the list with its filters, an event, a programme) and the pages of a
+person: registrations, feedback, alerts."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -7,12 +8,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, TemplateView
 
-from events import selectors, services
+from events import alerts, selectors, services
 from events.attendance import (
     FeedbackAlreadyGiven,
     FeedbackError,
@@ -22,8 +26,14 @@ from events.attendance import (
 )
 from events.certificates import certificate_by_code, certificate_pdf
 from events.exceptions import RegistrationError
-from events.forms import CancelForm, CertificateLookupForm, FeedbackForm, RegistrationForm
-from events.models import Certificate, Event, Programme, Registration
+from events.forms import (
+    AlertSubscriptionForm,
+    CancelForm,
+    CertificateLookupForm,
+    FeedbackForm,
+    RegistrationForm,
+)
+from events.models import AlertSubscription, Certificate, Event, Programme, Registration
 from events.structured_data import event_json_ld, json_ld_script
 
 REGISTERED_MESSAGES = {
@@ -271,3 +281,111 @@ class FeedbackView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Thank you for your feedback."))
         return redirect("events:my_registrations")
+
+
+# --- Alerts (My account) ------------------------------------------------------------------------
+
+
+class AlertListView(LoginRequiredMixin, TemplateView):
+    template_name = "events/alerts.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["subscriptions"] = alerts.alert_subscriptions_of_user(user=self.request.user)
+        context["max_subscriptions"] = alerts.MAX_SUBSCRIPTIONS
+        return context
+
+
+class AlertCreateView(LoginRequiredMixin, FormView):
+    template_name = "events/alert_form.html"
+    form_class = AlertSubscriptionForm
+
+    def form_valid(self, form):
+        try:
+            alerts.alert_subscription_create(user=self.request.user, **form.choices())
+        except alerts.AlertError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your alert is saved."))
+        return redirect("events:alerts")
+
+
+class AlertEditView(LoginRequiredMixin, FormView):
+    template_name = "events/alert_form.html"
+    form_class = AlertSubscriptionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            # Someone else's alert is simply not found.
+            self.subscription = get_object_or_404(
+                AlertSubscription, pk=kwargs["pk"], user=request.user
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return AlertSubscriptionForm.initial_for(self.subscription)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subscription=self.subscription, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            alerts.alert_subscription_update(subscription=self.subscription, **form.choices())
+        except alerts.AlertError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your alert is saved."))
+        return redirect("events:alerts")
+
+
+class AlertDeleteView(LoginRequiredMixin, TemplateView):
+    template_name = "events/alert_delete.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.subscription = get_object_or_404(
+                AlertSubscription.objects.prefetch_related(
+                    "programmes", "topics__parent", "regions", "product_areas"
+                ),
+                pk=kwargs["pk"],
+                user=request.user,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subscription=self.subscription, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        alerts.alert_subscription_delete(subscription=self.subscription)
+        messages.success(request, _("The alert is deleted: you will get no more emails from it."))
+        return redirect("events:alerts")
+
+
+@method_decorator([csrf_exempt, never_cache], name="dispatch")
+class AlertUnsubscribeView(TemplateView):
+    """The link in every alert email, for people who are not signed in.
+
+    A GET (a person, or a mail scanner following links) only asks to confirm; a POST stops the
+    alerts: the confirm button, or the mail program's one-click unsubscribe (RFC 8058), which
+    sends no CSRF token. The signed token is what authorises the change, not a session.
+    """
+
+    template_name = "events/alert_unsubscribe.html"
+
+    def get(self, request, token):
+        try:
+            subscriptions = list(
+                alerts.unsubscribe_subscriptions(token=token).prefetch_related(
+                    "programmes", "topics__parent", "regions", "product_areas"
+                )
+            )
+        except alerts.InvalidUnsubscribeLink as error:
+            return self.render_to_response({"error": error.message}, status=400)
+        return self.render_to_response({"subscriptions": subscriptions, "token": token})
+
+    def post(self, request, token):
+        try:
+            stopped = alerts.alert_unsubscribe(token=token)
+        except alerts.InvalidUnsubscribeLink as error:
+            return self.render_to_response({"error": error.message}, status=400)
+        return self.render_to_response({"done": True, "stopped": stopped})
