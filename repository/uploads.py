@@ -9,7 +9,8 @@ code in a browser), macro-enabled or old binary Office files, other archives.
 The stored name never comes from the uploader (`resource_file_path`), and its extension is the
 one of the detected type. Files reach storage only through the storage API. A file written to
 storage inside `stored_files_cleanup()` is deleted again when the block fails, so that a failure
-between storing the file and committing its row leaves no orphan in storage.
+between storing the file and committing its row leaves no orphan in storage; a write that fails
+halfway (a full disk) deletes the part it wrote.
 """
 
 from __future__ import annotations
@@ -308,12 +309,27 @@ def upload_store(*, field_file: FieldFile, upload, info: UploadInfo) -> str:
     type (the row is not saved). Returns the stored name."""
     stem = (upload.name or "file").rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rpartition(".")
     stem = slugify(stem[0] or stem[2])[:80] or "file"
+    field, storage = field_file.field, field_file.storage
+    # What FieldFile.save() does, but with the name known before the write: a write that fails
+    # halfway (a full disk) leaves part of the file there, which is deleted here.
+    name = field.generate_filename(field_file.instance, f"{stem}.{info.extension}")
+    fresh = not storage.exists(name)  # a random folder: anything there after a failure is ours
     upload.seek(0)
-    field_file.save(f"{stem}.{info.extension}", upload, save=False)
+    try:
+        name = storage.save(name, upload, max_length=field.max_length)
+    except BaseException:
+        if fresh:
+            try:
+                storage.delete(name)
+            except Exception:
+                logger.exception("Could not delete the partly written upload %s", name)
+        raise
+    # The row now points at the stored file (a new, committed FieldFile).
+    setattr(field_file.instance, field.attname, name)
     names = _stored.get()
     if names is not None:
-        names.append((field_file.storage, field_file.name))
-    return field_file.name
+        names.append((storage, name))
+    return name
 
 
 def stored_file_delete(*, storage: Storage, name: str) -> None:
