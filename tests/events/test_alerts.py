@@ -586,3 +586,45 @@ def test_alerts_are_in_the_personal_data_download(integrity):
             "created_at": subscription.created_at.isoformat(),
         }
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_runs_at_the_same_time_on_several_machines_send_each_alert_and_digest_once():
+    import threading
+
+    from django.db import connections
+
+    people = [_subscribe() for _index in range(3)] + [
+        _subscribe(frequency="weekly") for _index in range(3)
+    ]
+    now = timezone.now()
+    for _index in range(3):
+        EventFactory(published_at=now)
+        ResourceFactory(published_at=now)
+    errors = []
+
+    def run(moment):
+        barrier.wait(timeout=30)
+        try:
+            alerts_send(now=moment)
+        except Exception as error:  # any error is a failure of the rule
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    for moment in (now + timedelta(minutes=1), week_start(now) + timedelta(days=7, minutes=1)):
+        barrier = threading.Barrier(4)
+        threads = [threading.Thread(target=run, args=(moment,)) for _index in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    assert errors == []
+    assert Alert.objects.count() == 6 * len(people)
+    immediate = EmailDelivery.objects.filter(key__startswith="alert:")
+    assert immediate.count() == 6 * 3
+    digests = EmailDelivery.objects.filter(key__startswith="alerts-weekly:")
+    assert digests.count() == 3
+    assert len(mail.outbox) == 6 * 3 + 3
