@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_trail_relabel
+from accounts.audit import audit_trail_record_update, audit_trail_relabel
 from events.models import Registration
 
 
@@ -35,8 +35,13 @@ def registrations_anonymise(
     if dry_run:
         return due.count()
     with transaction.atomic():
-        # The audit trail named each registration after its registrant: it stops doing so.
-        audit_trail_relabel(model=Registration, object_ids=due.values_list("pk", flat=True))
+        ids = due.values_list("pk", flat=True)
+        # The audit trail named each registration after its registrant: it stops doing so, and
+        # records the anonymisation (an update() escapes auditlog's signals).
+        audit_trail_relabel(model=Registration, object_ids=ids)
+        audit_trail_record_update(
+            model=Registration, object_ids=ids, changes={"anonymised_at": ("None", str(now))}
+        )
         return due.update(
             answers={},
             full_name="",
@@ -56,8 +61,12 @@ def registrations_erase_for_user(user) -> int:
     now = timezone.now()
     with transaction.atomic():
         registrations = Registration.objects.filter(user=user)
-        audit_trail_relabel(
-            model=Registration, object_ids=registrations.values_list("pk", flat=True)
+        ids = registrations.values_list("pk", flat=True)
+        audit_trail_relabel(model=Registration, object_ids=ids)
+        audit_trail_record_update(
+            model=Registration,
+            object_ids=ids.filter(anonymised_at__isnull=True),
+            changes={"anonymised_at": ("None", str(now))},
         )
         erased = registrations.update(
             full_name="", organisation="", job_title="", answers={}, anonymised_at=now
