@@ -1095,6 +1095,7 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "sent_at",
         "registration",
+        "message",
         "body_text",
     )
     readonly_fields = fields

@@ -103,10 +103,7 @@ def message_delivery_report(*, message: Message) -> dict:
         EmailDelivery.objects.filter(message=message).select_related("registration").order_by("pk")
     )
     by_status = dict(
-        deliveries.order_by()
-        .values_list("status")
-        .annotate(count=Count("pk"))
-        .values_list("status", "count")
+        deliveries.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
     )
     return {
         "deliveries": deliveries,

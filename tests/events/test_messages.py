@@ -185,6 +185,7 @@ def test_the_email_is_in_the_recipients_language_with_the_text_as_written(
         assert "<script" not in html and "javascript:" not in html
         assert f'href="{event_url}"' in html
     assert "Bonjour Awa," in to_french.body
+    assert "de l’équipe organisatrice en raison de votre inscription" in to_french.body
     assert "Page de l’événement" in to_french.body
     assert '<html lang="fr">' in to_french.alternatives[0][0]
     assert "Dear Ben," in to_english.body
@@ -443,6 +444,37 @@ def test_write_preview_and_send_in_the_admin(
     assert (message.status, message.sent_by) == ("sent", manager)
 
 
+def test_the_preview_shows_no_script_that_staff_typed(manager_client):
+    event = EventFactory()
+    RegistrationFactory(event=event)
+    message = draft(event, subject="<b>Hi</b>", body='Hello <script>alert("x")</script> *you*')
+    html = manager_client.get(reverse("admin:events_message_preview", args=[message.pk]))
+    html = html.content.decode()
+    assert "<em>you</em>" in html
+    assert "<script>alert" not in html and "<b>Hi</b>" not in html
+    # The plain-text version shows what was typed, as text.
+    assert "Hello &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; *you*" in html
+
+
+def test_the_choices_and_admin_pages_are_in_french():
+    with translation.override("fr"):
+        assert str(Message.Recipients.ATTENDED.label) == "Personnes ayant participé"
+        assert str(Message._meta.verbose_name_plural) == "messages aux personnes inscrites"
+
+
+def test_the_outbox_shows_which_message_an_email_belongs_to(
+    manager_client, django_capture_on_commit_callbacks
+):
+    event = EventFactory()
+    RegistrationFactory(event=event)
+    message = draft(event, subject="Bring your laptop")
+    with django_capture_on_commit_callbacks(execute=True):
+        send(message)
+    delivery = EmailDelivery.objects.get(message=message)
+    page = manager_client.get(reverse("admin:events_emaildelivery_change", args=[delivery.pk]))
+    assert reverse("admin:events_message_change", args=[message.pk]) in page.content.decode()
+
+
 def test_a_changed_list_or_a_bad_confirmation_sends_nothing(manager_client):
     event = EventFactory()
     RegistrationFactory(event=event)
@@ -587,3 +619,69 @@ def test_delivery_report_pages_through_many_recipients(
     second = manager_client.get(f"{change_url}?page=2")
     assert len(second.context["deliveries_page"]) == 2
     assert "Page 2 of 2" in second.content.decode()
+
+
+# --- at the same moment (PostgreSQL's row locks) ------------------------------------------------
+
+
+def run_at_once(count: int, work) -> list:
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(count)
+    outcomes = []
+
+    def run():
+        try:
+            barrier.wait(timeout=30)
+            outcomes.append(work())
+        except Exception as error:
+            outcomes.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_clicks_at_the_same_moment_send_the_message_once():
+    assert connection.vendor == "postgresql"
+    event = EventFactory()
+    RegistrationFactory.create_batch(3, event=event)
+    message = draft(event)
+    by = UserFactory()
+
+    outcomes = run_at_once(4, lambda: message_send(message=message, by=by))
+
+    sent = [outcome for outcome in outcomes if isinstance(outcome, Message)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, MessageAlreadySent)]
+    assert (len(sent), len(refused)) == (1, 3), outcomes
+    assert len(mail.outbox) == 3
+    assert EmailDelivery.objects.filter(message=message, status="sent").count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_batches_run_at_the_same_moment_share_the_work(monkeypatch):
+    assert connection.vendor == "postgresql"
+    event = EventFactory()
+    registrations = RegistrationFactory.create_batch(9, event=event)
+    message = draft(event)
+    monkeypatch.setattr("events.messages._enqueue_batch", lambda message_id: None)
+    send(message)
+
+    outcomes = run_at_once(3, lambda: message_queue_batch(message_id=message.pk, batch_size=3))
+
+    assert sorted(outcomes) == [3, 3, 3]
+    assert sorted(
+        EmailDelivery.objects.filter(message=message).values_list("registration_id", flat=True)
+    ) == sorted(registration.pk for registration in registrations)
+    assert Message.objects.get(pk=message.pk).status == "sent"
+    assert len(mail.outbox) == 9
