@@ -10,12 +10,13 @@ HOST ?= 127.0.0.1
 # Local development defaults; real environment variables (or a .env file) win.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help install messages run test lint test-sqlite test-postgres bench bench-search clean
+.PHONY: help install messages run test lint test-sqlite test-postgres bench bench-tools bench-http \
+	bench-search clean
 
 help:
 	@echo "make run    - set up everything and serve the portal with demo content at http://$(HOST):$(PORT)"
 	@echo "make test   - lint, migration check, and the whole test suite on SQLite and PostgreSQL"
-	@echo "make bench  - benchmarks (see bench/)"
+	@echo "make bench  - load test under gunicorn and search latency; writes bench/RESULTS.md (~20 min)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -63,10 +64,30 @@ test-postgres: install
 		echo "PostgreSQL server binaries not found: the PostgreSQL pass is skipped (CI runs it)."; \
 	fi
 
-bench: install bench-search
+# Not part of `make test` or CI: it takes about 20 minutes and its figures depend on the machine.
+bench: install bench-http bench-search
+
+# What the benchmarks need from Debian when it is missing: the load generator (wrk), the
+# PostgreSQL server, gettext for the translations.
+bench-tools:
+	@missing=(); \
+	command -v wrk >/dev/null 2>&1 || missing+=(wrk); \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib); \
+	command -v msgfmt >/dev/null 2>&1 || missing+=(gettext); \
+	if [ $${#missing[@]} -gt 0 ]; then \
+		echo "Installing: $${missing[*]}"; \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		$$sudo apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends "$${missing[@]}"; \
+	fi
+
+# The portal under gunicorn with production settings, load-tested with wrk at concurrency 8, on
+# the bulk data in a throwaway PostgreSQL cluster, and the registration storm (bench/http_bench.py).
+bench-http: install bench-tools messages
+	$(PY) -m tests.pgcluster -- $(PY) bench/http_bench.py
 
 # Repository search latency on PostgreSQL with 10,000 resources (a throwaway cluster).
-bench-search: install
+bench-search: install bench-tools
 	$(PY) -m tests.pgcluster -- $(PY) bench/search_latency.py
 
 clean:

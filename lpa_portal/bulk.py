@@ -111,6 +111,11 @@ WORDS = [
     "warehouse",
 ]
 
+# Every word above is in nearly every resource's text; these few are in about one text in 200
+# each, so that a search for a rare word has something to find among few matches.
+RARE_WORDS = ["lyophilisation", "endotoxin", "nitrosamine", "isolator"]
+RARE_SHARE = 0.02
+
 
 @dataclass
 class Scale:
@@ -388,10 +393,14 @@ def _resources(rng, scale, quiet) -> int:
         ignore_conflicts=True,
     )
     progress = Progress("resource text", len(resources), quiet=quiet)
+    # A generator of its own, so that the rest of the data is the same as without rare words.
+    rare = random.Random(len(resources))
 
     def files():
         for pk in resources:
             text = _sentence(rng, scale.text_words)
+            if rare.random() < RARE_SHARE:
+                text += " " + rare.choice(RARE_WORDS)
             yield ResourceFile(
                 resource_id=pk,
                 language=rng.choice(["en", "en", "en", "fr"]),

@@ -1,0 +1,754 @@
+"""HTTP load test of the portal under gunicorn with production settings: `make bench-http`.
+
+Run under a throwaway PostgreSQL cluster (`python -m tests.pgcluster -- python bench/http_bench.py`,
+which sets DATABASE_URL). In that cluster it
+
+1. migrates two databases and loads `manage.py seed_bulk` into them: the default scale (50,000
+   users, 2,000 events, 20,000 sessions, 200,000 registrations, 20,000 resources, 500,000
+   downloads) and a tenth of it (`--divide 10`), then collects the static files;
+2. starts gunicorn on a free port of 127.0.0.1 (DEBUG off, a random SECRET_KEY,
+   ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect; gthread workers) and load-tests each page with
+   wrk at concurrency 8 for a bounded time: the floor (`/healthz`, the cheapest request through
+   the same middleware), the home page, a filtered event list, an event page, repository searches,
+   a resource page and a file download; first with the page cache off, then with it on (the
+   pages it serves to anonymous visitors), then the list and search pages on the small data;
+3. runs the registration storm: 300 signed-in people post their registration at once for an
+   event with 50 seats; exactly 50 must be confirmed and 250 waitlisted in arrival order, with no
+   server error, or the run fails;
+4. writes bench/RESULTS.md (the machine, the tables, the targets) and exits non-zero if any
+   request failed or the storm went wrong. Slow pages are reported, not failed: a 2-core machine
+   shared with other work gives noisy figures.
+
+All traffic goes to 127.0.0.1. Environment: BENCH_DURATION (seconds per page, default 10),
+BENCH_WARMUP (2), BENCH_WORKERS (4), BENCH_THREADS (2), BENCH_DIVIDE (1: the full scale; a larger
+number loads less, for a quick try).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.client import HTTPConnection
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PY = sys.executable
+LUA = BENCH / "wrk_report.lua"
+RESULTS = Path(os.environ.get("BENCH_RESULTS", BENCH / "RESULTS.md")).resolve()
+
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+DIVIDE = int(os.environ.get("BENCH_DIVIDE", "1"))
+CONCURRENCY = 8
+STORM_PEOPLE = 300
+STORM_SEATS = 50
+SMALL_DATABASE = "bench_small"
+CACHE_TABLE = "bench_cache"
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) lpa-portal-load-test"
+
+# Targets (2 cores, concurrency 8).
+P95_PAGE_MS = 100
+P95_SEARCH_MS = 200
+UNCACHED_SHARE_OF_FLOOR = 0.10
+CACHED_SHARE_OF_FLOOR = 0.40
+
+# Which pages run in which pass.
+UNCACHED_PAGES = [
+    "floor",
+    "home",
+    "event list, filtered",
+    "event page",
+    "search: common word",
+    "search: rare word",
+    "search: reference number",
+    "search: typo",
+    "resource list",
+    "resource page",
+    "file download",
+]
+CACHED_PAGES = [
+    "floor",
+    "home",
+    "event list, filtered",
+    "event page",
+    "search: common word",
+    "search: rare word",
+    "search: reference number",
+    "search: typo",
+    "resource list",
+    "resource page",
+]
+SCALING_PAGES = [
+    "floor",
+    "event list, filtered",
+    "resource list",
+    "search: common word",
+    "search: rare word",
+    "search: reference number",
+    "search: typo",
+]
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+def database_url(base: str, name: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def create_database(base: str, name: str) -> None:
+    connection = psycopg2.connect(base)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+def portal_env(url: str, workdir: Path, *, page_cache_seconds: int = 0) -> dict[str, str]:
+    """The settings of a production deployment, on this machine."""
+    env = {k: v for k, v in os.environ.items() if k != "STATICFILES_STORAGE"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="lpa_portal.settings",
+        DATABASE_URL=url,
+        DEBUG="false",
+        SECRET_KEY=SECRET_KEY,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        # Plain HTTP on the loopback: the cookies must travel without TLS.
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        STATIC_ROOT=str(workdir / "static"),
+        MEDIA_ROOT=str(workdir / "media"),
+        # A cache shared by the processes, as in production; a table of the same database here.
+        CACHE_URL=f"dbcache://{CACHE_TABLE}",
+        PAGE_CACHE_SECONDS=str(page_cache_seconds),
+        # Emails are queued in the database, as in production; no worker sends them here.
+        TASK_BACKEND="django_tasks_db.DatabaseBackend",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
+    result = subprocess.run(
+        [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return result.stdout or ""
+
+
+def portal_data(env: dict[str, str], *args: str):
+    result = subprocess.run(
+        [PY, str(BENCH / "portal_data.py"), *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE,
+    )
+    return json.loads(result.stdout)
+
+
+def prepare(env: dict[str, str], divide: int) -> dict:
+    started = time.monotonic()
+    manage(env, "migrate", "--no-input", "-v", "0")
+    manage(env, "createcachetable")
+    migrated = time.monotonic()
+    log(f"seed_bulk --divide {divide} into {urlsplit(env['DATABASE_URL']).path[1:]}")
+    counts = manage(env, "seed_bulk", "--divide", str(divide), capture=True).strip()
+    seeded = time.monotonic()
+    return {"counts": counts, "migrate_s": migrated - started, "seed_s": seeded - migrated}
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workdir: Path, label: str):
+    port = free_port()
+    logfile = workdir / f"gunicorn-{label}.log"
+    command = [
+        PY,
+        "-m",
+        "gunicorn",
+        "lpa_portal.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(THREADS),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "10",
+        "--log-level",
+        "warning",
+    ]
+    with logfile.open("w") as output:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {logfile}:\n{logfile.read_text()}")
+            try:
+                status, _headers, _body = request(port, "GET", "/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer within 90 s; see {logfile}")
+            time.sleep(0.3)
+        log(f"gunicorn ({label}) on 127.0.0.1:{port}: {WORKERS} workers x {THREADS} threads")
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        errors = [
+            line
+            for line in logfile.read_text(errors="replace").splitlines()
+            if "Traceback" in line or "[ERROR]" in line or "[CRITICAL]" in line
+        ]
+        if errors:
+            log(f"gunicorn ({label}) logged {len(errors)} error lines; see {logfile}")
+
+
+def request(port: int, method: str, path: str, *, body: str = "", headers=None, timeout=30):
+    connection = HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body or None, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
+# --------------------------------------------------------------------------- load tests
+
+
+@dataclass
+class Run:
+    page: str
+    url: str
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    requests: int
+    errors: int
+    server_errors: int
+    cache_hits: int
+    load: float
+    queries: int | None = None
+    ratio: float | None = None
+    raw: dict = field(default_factory=dict)
+
+
+def wrk(port: int, url: str, seconds: int) -> dict:
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{CONCURRENCY}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-H",
+        f"User-Agent: {USER_AGENT}",
+        "-s",
+        str(LUA),
+        f"http://127.0.0.1:{port}{url}",
+    ]
+    output = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    for line in output.stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            return json.loads(line.removeprefix("WRK_JSON "))
+    raise RuntimeError(f"wrk gave no summary for {url}:\n{output.stdout}\n{output.stderr}")
+
+
+def load_test(port: int, pages: list[str], urls: dict[str, str], label: str) -> list[Run]:
+    runs = []
+    for page in pages:
+        url = urls[page]
+        wrk(port, url, WARMUP)  # warms every worker (and, with the page cache on, the cache)
+        raw = wrk(port, url, DURATION)
+        errors = (
+            raw["connect_errors"]
+            + raw["read_errors"]
+            + raw["write_errors"]
+            + raw["timeouts"]
+            + raw["status_errors"]
+        )
+        run = Run(
+            page=page,
+            url=url,
+            rps=raw["requests"] / (raw["duration_us"] / 1e6),
+            p50_ms=raw["p50_us"] / 1000,
+            p95_ms=raw["p95_us"] / 1000,
+            requests=raw["requests"],
+            errors=errors,
+            server_errors=raw["server_errors"],
+            cache_hits=raw["cache_hits"],
+            load=os.getloadavg()[0],
+            raw=raw,
+        )
+        runs.append(run)
+        log(
+            f"{label:<12} {page:<26} {run.rps:7.1f} req/s  p50 {run.p50_ms:6.1f} ms  "
+            f"p95 {run.p95_ms:6.1f} ms  errors {errors}  cache hits {run.cache_hits}"
+        )
+    floor = next((run for run in runs if run.page == "floor"), None)
+    for run in runs:
+        if floor is not None and floor.rps:
+            run.ratio = run.rps / floor.rps
+    return runs
+
+
+# --------------------------------------------------------------------------- the storm
+
+
+def cookie_value(headers: list[tuple[str, str]], name: str) -> str | None:
+    for header, value in headers:
+        if header.lower() == "set-cookie" and value.startswith(f"{name}="):
+            return value.split(";", 1)[0].split("=", 1)[1]
+    return None
+
+
+def registration_storm(port: int, env: dict[str, str]) -> dict:
+    """300 signed-in people post the registration form of a 50-seat event at the same moment."""
+    setup = portal_data(env, "storm-setup", str(STORM_PEOPLE), str(STORM_SEATS))
+    url = setup["url"]
+    token_pattern = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+    def prepare_person(session: str) -> tuple[str, str, str]:
+        # What a browser has before it posts: the page with the form, and the CSRF cookie.
+        cookie = {"Cookie": f"sessionid={session}"}
+        status, headers, body = request(port, "GET", url, headers=cookie)
+        assert status == 200, f"event page answered {status} to a signed-in person"
+        assert b'name="consent"' in body, "the event page shows no registration form"
+        csrf_cookie = cookie_value(headers, "csrftoken")
+        token = token_pattern.search(body)
+        assert csrf_cookie and token, "no CSRF cookie or token on the event page"
+        return session, csrf_cookie, token.group(1).decode()
+
+    prepared_at = time.monotonic()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        people = list(pool.map(prepare_person, setup["sessions"]))
+    prepare_seconds = time.monotonic() - prepared_at
+
+    barrier = threading.Barrier(len(people) + 1)
+    answers: list[tuple[int, str, float] | None] = [None] * len(people)
+    failures: list[str] = []
+
+    def post(index: int, session: str, csrf_cookie: str, token: str) -> None:
+        connection = HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            connection.connect()
+            barrier.wait(timeout=60)
+            connection.request(
+                "POST",
+                url,
+                body=urlencode({"csrfmiddlewaretoken": token, "consent": "on"}),
+                headers={
+                    "Cookie": f"sessionid={session}; csrftoken={csrf_cookie}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "User-Agent": USER_AGENT,
+                },
+            )
+            response = connection.getresponse()
+            response.read()
+            answers[index] = (response.status, response.getheader("Location", ""), time.monotonic())
+        except Exception as error:  # every failure is reported below
+            failures.append(f"{type(error).__name__}: {error}")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=post, args=(index, *person), daemon=True)
+        for index, person in enumerate(people)
+    ]
+    for thread in threads:
+        thread.start()
+    barrier.wait(timeout=60)
+    started = time.monotonic()
+    for thread in threads:
+        thread.join(timeout=180)
+    finished = [answer for answer in answers if answer is not None]
+    seconds = (max(answer[2] for answer in finished) - started) if finished else float("nan")
+    statuses: dict[int, int] = {}
+    for status, _location, _at in finished:
+        statuses[status] = statuses.get(status, 0) + 1
+    check = portal_data(env, "storm-check", setup["slug"])
+
+    problems = list(failures)
+    if len(finished) != len(people):
+        problems.append(f"{len(people) - len(finished)} posts got no answer")
+    if set(statuses) != {302}:
+        problems.append(f"answers by status: {statuses} (every one should be a 302 redirect)")
+    if any(location != url for status, location, _at in finished if status == 302):
+        problems.append("a redirect went elsewhere than back to the event")
+    expected = ["confirmed"] * STORM_SEATS + ["waitlisted"] * (STORM_PEOPLE - STORM_SEATS)
+    if check["statuses_in_arrival_order"] != expected:
+        problems.append(
+            f"{check['confirmed']} confirmed, {check['waitlisted']} waitlisted, "
+            f"{check['other']} other of {check['total']}; or not in arrival order"
+        )
+    if not (check["pk_order_is_arrival_order"] and check["waitlist_in_arrival_order"]):
+        problems.append("the waiting list is not in arrival order")
+    if check["distinct_people"] != STORM_PEOPLE:
+        problems.append(f"{check['distinct_people']} distinct people registered")
+    return {
+        "people": len(people),
+        "seats": STORM_SEATS,
+        "seconds": seconds,
+        "prepare_seconds": prepare_seconds,
+        "statuses": statuses,
+        "server_errors": sum(count for status, count in statuses.items() if status >= 500),
+        "confirmed": check["confirmed"],
+        "waitlisted": check["waitlisted"],
+        "other": check["other"],
+        "in_order": check["pk_order_is_arrival_order"] and check["waitlist_in_arrival_order"],
+        "problems": problems,
+    }
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_kb = 0
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    os_name = platform.platform()
+    if Path("/etc/os-release").is_file():
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip('"')
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    wrk_line = (wrk_version.stdout or wrk_version.stderr).strip().splitlines()[0]
+    connection = psycopg2.connect(os.environ["DATABASE_URL"])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    connection.close()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": f"{memory_kb / 1024 / 1024:.1f} GiB",
+        "os": f"{os_name}, Linux {platform.release()}",
+        "python": platform.python_version(),
+        "django": version("Django"),
+        "gunicorn": version("gunicorn"),
+        "psycopg2": version("psycopg2-binary"),
+        "postgres": postgres,
+        "wrk": wrk_line,
+        "commit": commit + (" (with uncommitted changes in the work tree)" if dirty else ""),
+    }
+
+
+def is_search(page: str) -> bool:
+    return page.startswith("search") or page.startswith("resource list")
+
+
+def p95_target(page: str) -> int | None:
+    if page in ("floor", "file download"):
+        return None
+    return P95_SEARCH_MS if is_search(page) else P95_PAGE_MS
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def page_table(runs: list[Run], *, cached: bool) -> list[str]:
+    lines = [
+        "| page | URL | req/s | median ms | p95 ms | errors | SQL queries per request "
+        "| share of floor | cache hits |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        queries = "–" if run.queries is None else str(run.queries)
+        ratio = "–" if run.ratio is None or run.page == "floor" else f"{run.ratio:.0%}"
+        hits = f"{run.cache_hits / run.requests:.0%}" if cached and run.requests else "–"
+        lines.append(
+            f"| {run.page} | `{run.url}` | {run.rps:.0f} | {run.p50_ms:.1f} | {run.p95_ms:.1f} "
+            f"| {run.errors} | {queries} | {ratio} | {hits} |"
+        )
+    return lines
+
+
+def targets(uncached: list[Run], cached: list[Run], storm: dict) -> tuple[list[str], bool]:
+    """The targets and whether each is met; the second value: whether nothing failed outright."""
+    lines = ["| target | result |", "|---|---|"]
+    for run in uncached:
+        limit = p95_target(run.page)
+        if limit is not None:
+            lines.append(
+                f"| {run.page}: p95 < {limit} ms (uncached) "
+                f"| {run.p95_ms:.0f} ms, {verdict(run.p95_ms < limit)} |"
+            )
+    for run in uncached:
+        if run.page != "floor" and run.ratio is not None:
+            lines.append(
+                f"| {run.page}: uncached >= {UNCACHED_SHARE_OF_FLOOR:.0%} of the floor "
+                f"| {run.ratio:.0%}, {verdict(run.ratio >= UNCACHED_SHARE_OF_FLOOR)} |"
+            )
+    for run in cached:
+        if run.page != "floor" and run.ratio is not None:
+            lines.append(
+                f"| {run.page}: from the page cache >= {CACHED_SHARE_OF_FLOOR:.0%} of the floor "
+                f"| {run.ratio:.0%}, {verdict(run.ratio >= CACHED_SHARE_OF_FLOOR)} |"
+            )
+    errors = sum(run.errors for run in [*uncached, *cached])
+    lines.append(f"| no failed request in the load tests | {errors}, {verdict(not errors)} |")
+    storm_ok = not storm["problems"]
+    lines.append(
+        f"| storm: {storm['seats']} confirmed, {storm['people'] - storm['seats']} waitlisted in "
+        f"arrival order, no 5xx | {storm['confirmed']} confirmed, {storm['waitlisted']} "
+        f"waitlisted, {storm['server_errors']} 5xx, {verdict(storm_ok)} |"
+    )
+    return lines, errors == 0 and storm_ok
+
+
+def write_results(info, data, uncached, cached, small, storm, load_before, load_after, total_s):
+    target_lines, passed = targets(uncached, cached, storm)
+    full = {run.page: run for run in uncached}
+    busy = load_before > int(info["cpus"]) * 0.5
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Made by `make bench` (bench/http_bench.py) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"in {total_s / 60:.0f} minutes. Regenerate with `make bench`; this file is overwritten.",
+        "",
+        "## Machine",
+        "",
+        f"- {info['cpus']} CPUs ({info['cpu']}), {info['memory']} of memory",
+        f"- {info['os']}",
+        f"- Python {info['python']}, Django {info['django']}, gunicorn {info['gunicorn']}, "
+        f"psycopg2 {info['psycopg2']}, PostgreSQL {info['postgres']} (a throwaway cluster with "
+        f"fsync off), load from {info['wrk']}",
+        f"- code: commit {info['commit']}",
+        f"- gunicorn: {WORKERS} gthread workers x {THREADS} threads, production settings (DEBUG "
+        "off, ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect), the cache in a database table "
+        f"(`CACHE_URL=dbcache://{CACHE_TABLE}`, shared by the workers as Redis would be), emails "
+        "queued in the database",
+        f"- wrk: 1 thread, {CONCURRENCY} connections, {WARMUP} s of warm-up then {DURATION} s "
+        "per page, on the same machine as the server and the database",
+        "",
+        "### Conditions",
+        "",
+        f"The 1-minute load average was {load_before:.1f} when the run started and "
+        f"{load_after:.1f} at its end, on {info['cpus']} CPUs; each table row gives it at the end "
+        "of that page's run. "
+        + (
+            "Other work (test suites of other developers) was running on the machine at the same "
+            "time: the load generator, the server and the database shared the 2 cores with it, "
+            "so the figures are noisy and lower than an idle machine gives. Compare rows within "
+            "one run rather than with another run."
+            if busy
+            else "The machine was otherwise quiet; the load generator, the server and the "
+            "database still share its cores."
+        ),
+        "",
+        "## Data",
+        "",
+        f"- full scale: {data['full']['counts']} (seed_bulk: {data['full']['seed_s'] / 60:.1f} "
+        f"min, migrate {data['full']['migrate_s']:.0f} s)",
+        f"- a tenth: {data['small']['counts']} (seed_bulk --divide 10: "
+        f"{data['small']['seed_s'] / 60:.1f} min)",
+        "",
+        f"## Pages, full data, page cache off (concurrency {CONCURRENCY})",
+        "",
+        "SQL queries: those of one request, counted in-process with Django's "
+        "CaptureQueriesContext (a request after a first one, with the same settings). "
+        "Share of floor: requests per second relative to `/healthz` in the same pass.",
+        "",
+        *page_table(uncached, cached=False),
+        "",
+        "## Pages from the page cache (anonymous visitors, `PAGE_CACHE_SECONDS=60`)",
+        "",
+        "The same pages, now answered from the cache after the first request of each URL; the "
+        "one query is the read of the cache table (a shared cache such as Redis needs a round "
+        "trip instead). Cache hits: the share of answers that came from the cache.",
+        "",
+        *page_table(cached, cached=True),
+        "",
+        "## Growth with the data: a tenth of the data against all of it (page cache off)",
+        "",
+        "| page | p50 ms at 1/10 | p50 ms at full | p95 ms at 1/10 | p95 ms at full "
+        "| growth of p95 | req/s at 1/10 | req/s at full |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in small:
+        big = full.get(run.page)
+        if big is None:
+            continue
+        growth = big.p95_ms / run.p95_ms if run.p95_ms else float("nan")
+        lines.append(
+            f"| {run.page} | {run.p50_ms:.1f} | {big.p50_ms:.1f} | {run.p95_ms:.1f} "
+            f"| {big.p95_ms:.1f} | x{growth:.1f} | {run.rps:.0f} | {big.rps:.0f} |"
+        )
+    problems = "; ".join(storm["problems"])
+    lines += [
+        "",
+        "## Registration storm",
+        "",
+        f"{storm['people']} signed-in people (sessions made beforehand, each with its CSRF "
+        f"cookie and token from the event page, {storm['prepare_seconds']:.1f} s) post the "
+        f"registration form of an event with {storm['seats']} seats at the same moment, each on "
+        "its own connection.",
+        "",
+        f"- answered in {storm['seconds']:.2f} s; answers by status: "
+        + ", ".join(f"{status}: {count}" for status, count in sorted(storm["statuses"].items())),
+        f"- {storm['confirmed']} confirmed, {storm['waitlisted']} waitlisted, {storm['other']} "
+        f"other; waiting list in arrival order: {'yes' if storm['in_order'] else 'NO'}",
+        "- result: " + ("passed" if not storm["problems"] else "FAILED: " + problems),
+        "",
+        "## Targets",
+        "",
+        *target_lines,
+        "",
+        "Latency targets are reported, not enforced: on a shared 2-core machine they vary from "
+        "run to run. A failed request or a wrong storm fails `make bench`.",
+        "",
+    ]
+    RESULTS.write_text("\n".join(lines))
+    return passed
+
+
+# --------------------------------------------------------------------------- main
+
+SECRET_KEY = secrets.token_urlsafe(50)
+
+
+def main() -> int:
+    if "DATABASE_URL" not in os.environ or not os.environ["DATABASE_URL"].startswith("postgres"):
+        print("Run under tests.pgcluster: make bench-http", file=sys.stderr)
+        return 2
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install wrk (make bench installs it)", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    big_url = os.environ["DATABASE_URL"]
+    small_url = database_url(big_url, SMALL_DATABASE)
+    create_database(big_url, SMALL_DATABASE)
+    info = machine()
+    with tempfile.TemporaryDirectory(prefix="lpa-bench-") as tmp:
+        workdir = Path(tmp)
+        big_env = portal_env(big_url, workdir)
+        small_env = portal_env(small_url, workdir)
+        data = {"full": prepare(big_env, DIVIDE), "small": prepare(small_env, DIVIDE * 10)}
+        manage(big_env, "collectstatic", "--no-input", "-v", "0")
+
+        urls = portal_data(big_env, "urls")
+        small_urls = portal_data(small_env, "urls")
+        queries = portal_data(big_env, "queries", *urls.values())
+
+        with gunicorn(big_env, workdir, "uncached") as port:
+            uncached = load_test(port, UNCACHED_PAGES, urls, "uncached")
+            log("registration storm")
+            storm = registration_storm(port, big_env)
+            log(
+                f"storm: {storm['confirmed']} confirmed, {storm['waitlisted']} waitlisted in "
+                f"{storm['seconds']:.2f} s; problems: {storm['problems'] or 'none'}"
+            )
+        cached_env = portal_env(big_url, workdir, page_cache_seconds=60)
+        with gunicorn(cached_env, workdir, "cached") as port:
+            cached = load_test(port, CACHED_PAGES, urls, "cached")
+        with gunicorn(small_env, workdir, "small") as port:
+            small = load_test(port, SCALING_PAGES, small_urls, "1/10 data")
+
+    for run in uncached:
+        run.queries = queries[run.url]["uncached"]
+    for run in cached:
+        counted = queries[run.url]
+        run.queries = counted["uncached"] if counted["cached"] is None else counted["cached"]
+    passed = write_results(
+        info,
+        data,
+        uncached,
+        cached,
+        small,
+        storm,
+        load_before,
+        os.getloadavg()[0],
+        time.monotonic() - started,
+    )
+    log(f"wrote {RESULTS} in {(time.monotonic() - started) / 60:.1f} min")
+    if not passed:
+        print(
+            f"\nBENCHMARK FAILED: failed requests or a wrong registration storm; see {RESULTS}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

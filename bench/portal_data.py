@@ -1,0 +1,207 @@
+"""The parts of the HTTP benchmark (bench/http_bench.py) that need Django, run as a subprocess with
+the benchmark's settings and DATABASE_URL; each prints one JSON document on stdout.
+
+    portal_data.py urls                      the URLs to load-test, picked from the bulk data
+    portal_data.py queries URL...            SQL queries of each URL, uncached and from the cache
+    portal_data.py storm-setup USERS SEATS   an open event with SEATS seats, USERS signed-in people
+    portal_data.py storm-check SLUG          the registrations of that event, in arrival order
+"""
+
+import itertools
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lpa_portal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from datetime import timedelta  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.core.files.base import ContentFile  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from events.models import Event, Programme, Registration  # noqa: E402
+from repository.models import Resource, ResourceFile  # noqa: E402
+
+DOWNLOAD_SLUG = "bench-download"
+HOST = "127.0.0.1"
+
+
+def _urls() -> dict[str, str]:
+    now = timezone.now()
+    events = Event.objects.filter(slug__startswith="bulk-", status="published")
+    # An upcoming event (its page has the registration box), else the latest one.
+    event = events.filter(start__gt=now).order_by("start").first() or events.latest("start")
+    resource = (
+        Resource.objects.filter(slug__startswith="bulk-", status="published", access_level=0)
+        .order_by("pk")
+        .first()
+    )
+    reference = (
+        Resource.objects.filter(slug__startswith="bulk-", status="published", access_level=0)
+        .order_by("-pk")
+        .values_list("reference_number", flat=True)
+        .first()
+    )
+    download = _download_file()
+    return {
+        "floor": "/healthz",
+        "home": "/en/",
+        "event list, filtered": "/en/events/?when=past&format=online",
+        "event page": event.get_absolute_url(),
+        "search: common word": "/en/resources/?q=validation",
+        "search: rare word": "/en/resources/?q=lyophilisation",
+        "search: reference number": f"/en/resources/?q={reference}",
+        "search: typo": "/en/resources/?q=valdation",
+        "resource list": "/en/resources/",
+        "resource page": resource.get_absolute_url(),
+        "file download": f"/en/resources/{DOWNLOAD_SLUG}/files/{download.pk}/download/",
+    }
+
+
+def _download_file() -> ResourceFile:
+    """A public resource with a real stored PDF of 200 KB, streamed through the storage API (the
+    bulk resources' files are links elsewhere, which only redirect)."""
+    resource, _created = Resource.objects.get_or_create(
+        slug=DOWNLOAD_SLUG,
+        defaults={
+            "title": "Benchmark download",
+            "kind": "guidance",
+            "summary": "A file to download in the benchmark.",
+            "status": "published",
+            "access_level": 0,
+            "publication_date": timezone.now().date(),
+            "published_at": timezone.now(),
+        },
+    )
+    existing = resource.files.first()
+    if existing is not None:
+        return existing
+    body = b"%PDF-1.4\n" + b"%" + b"x" * 200_000 + b"\n%%EOF\n"
+    resource_file = ResourceFile(
+        resource=resource,
+        language="en",
+        mime_type="application/pdf",
+        size=len(body),
+        page_count=1,
+        extraction_status="n/a",
+    )
+    resource_file.file.save("bench.pdf", ContentFile(body), save=False)
+    resource_file.save()
+    return resource_file
+
+
+def _count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_HOST=HOST)
+    assert response.status_code < 400, (url, response.status_code)
+    return len(queries)
+
+
+def _queries(urls: list[str]) -> dict[str, dict[str, int | None]]:
+    """Per URL: the queries of a request the cache cannot answer (the second one, so that
+    one-off lookups of a fresh process are not counted), and of one it answers, with the cache
+    that the benchmark's server uses."""
+    counts = {}
+    client = Client()
+    for url in urls:
+        with override_settings(PAGE_CACHE_SECONDS=0):
+            _count(client, url)
+            uncached = _count(client, url)
+        with override_settings(PAGE_CACHE_SECONDS=60):
+            _count(client, url)
+            cached = _count(client, url)
+        counts[url] = {"uncached": uncached, "cached": cached if cached < uncached else None}
+    return counts
+
+
+def _storm_setup(people: int, seats: int) -> dict:
+    """An open event with `seats` seats starting in a month, and `people` bulk users who are
+    signed in: their session cookies, made the way Django's login makes them."""
+    programme = Programme.objects.get(slug="bulk-programme")
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+    start = timezone.now() + timedelta(days=30)
+    event = Event.objects.create(
+        programme=programme,
+        title=f"Benchmark registration storm {stamp}",
+        slug=f"bench-storm-{stamp}",
+        edition_year=start.year,
+        summary="An event that many people register for at once.",
+        format="online",
+        region="GLOBAL",
+        time_zone="UTC",
+        start=start,
+        end=start + timedelta(days=1),
+        capacity=seats,
+        status="published",
+        published_at=timezone.now(),
+    )
+    users = list(
+        User.objects.filter(email__endswith="@bulk.example")
+        .exclude(registrations__event=event)
+        .order_by("pk")[:people]
+    )
+    assert len(users) == people, f"only {len(users)} bulk users"
+    cookies = []
+    client = Client()
+    for user in users:
+        client.force_login(user)
+        cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+        client.cookies.clear()
+    return {"slug": event.slug, "url": event.get_absolute_url(), "sessions": cookies}
+
+
+def _storm_check(slug: str) -> dict:
+    event = Event.objects.get(slug=slug)
+    rows = list(
+        Registration.objects.filter(event=event)
+        .order_by("created_at", "pk")
+        .values("pk", "user_id", "status", "created_at", "waitlisted_at")
+    )
+    statuses = [row["status"] for row in rows]
+    waitlisted = [row for row in rows if row["status"] == "waitlisted"]
+    return {
+        "total": len(rows),
+        "confirmed": statuses.count("confirmed"),
+        "waitlisted": len(waitlisted),
+        "other": len(rows) - statuses.count("confirmed") - len(waitlisted),
+        "statuses_in_arrival_order": statuses,
+        # First come, first served: the arrival order is the order of the row lock, which is
+        # the order of the primary keys too.
+        "pk_order_is_arrival_order": [row["pk"] for row in rows] == sorted(r["pk"] for r in rows),
+        "waitlist_in_arrival_order": all(
+            a["waitlisted_at"] <= b["waitlisted_at"] for a, b in itertools.pairwise(waitlisted)
+        )
+        and all(row["waitlisted_at"] == row["created_at"] for row in waitlisted),
+        "distinct_people": len({row["user_id"] for row in rows}),
+    }
+
+
+def main(argv: list[str]) -> None:
+    command, args = argv[0], argv[1:]
+    if command == "urls":
+        result = _urls()
+    elif command == "queries":
+        result = _queries(args)
+    elif command == "storm-setup":
+        result = _storm_setup(int(args[0]), int(args[1]))
+    elif command == "storm-check":
+        result = _storm_check(args[0])
+    else:
+        raise SystemExit(f"unknown command {command!r}\n{__doc__}")
+    json.dump(result, sys.stdout, default=str)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
