@@ -1272,7 +1272,13 @@ class MessageAdmin(admin.ModelAdmin):
         return () if obj is None or obj.is_draft else self.SENT_FIELDS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("event", "created_by", "sent_by")
+        # The frozen list of recipients can be long; the pages show its count instead.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("event", "created_by", "sent_by")
+            .defer("recipient_ids")
+        )
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in self.DRAFT_FIELDS}
