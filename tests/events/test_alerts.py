@@ -554,6 +554,23 @@ def test_nobody_edits_or_deletes_someone_elses_alert(client, user):
     assert theirs.frequency == "weekly" and theirs.new_resources
 
 
+def test_the_alert_forms_refuse_a_post_without_the_csrf_token(user):
+    subscription = _subscribe(user=user)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    data = {"content": ["resources"], "frequency": "weekly"}
+    for path in (
+        reverse("events:alert_create"),
+        reverse("events:alert_edit", kwargs={"pk": subscription.pk}),
+        reverse("events:alert_delete", kwargs={"pk": subscription.pk}),
+    ):
+        assert b'name="csrfmiddlewaretoken"' in client.get(path).content
+        assert client.post(path, data).status_code == 403
+    subscription.refresh_from_db()
+    assert subscription.frequency == "immediate"
+    assert AlertSubscription.objects.count() == 1
+
+
 # --- Staff, personal data -----------------------------------------------------------------------
 
 
