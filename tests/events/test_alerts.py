@@ -463,15 +463,15 @@ def test_the_alerts_pages_query_count_does_not_grow_with_data(
         _subscribe()  # other people's
     client.force_login(user)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(7):
         page = client.get(reverse("events:alerts"))
     assert page.status_code == 200
     assert page.content.count(b"Edit alert") == 12
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("events:alert_create")).status_code == 200
     subscription = user.alert_subscriptions.first()
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         page = client.get(reverse("events:alert_edit", kwargs={"pk": subscription.pk}))
     assert page.status_code == 200
 
@@ -586,6 +586,28 @@ def test_staff_see_the_subscriptions_read_only(client, staff_user, integrity):
     assert page.status_code == 200 and b'name="frequency"' not in page.content
     delete = reverse("admin:events_alertsubscription_delete", args=[subscription.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_the_admin_list_and_the_unsubscribe_page_query_counts_do_not_grow(
+    client, staff_user, django_assert_max_num_queries
+):
+    topics = [TopicFactory() for _index in range(5)]
+    user = UserFactory()
+    subscriptions = [
+        _subscribe(user=user, topics=topics, region_codes=["AFRO", "SEARO"]) for _index in range(15)
+    ]
+    for _index in range(15):
+        _subscribe(programmes=[ProgrammeFactory()], product_areas=list(ProductArea.objects.all()))
+
+    token = unsubscribe_token(user=user, subscription_ids=[s.pk for s in subscriptions])
+    with django_assert_max_num_queries(5):
+        page = Client().get(reverse("events:alerts_unsubscribe", kwargs={"token": token}))
+    assert page.status_code == 200 and b"Stop these 15 alerts?" in page.content
+
+    client.force_login(staff_user)
+    with django_assert_max_num_queries(8):
+        listing = client.get(reverse("admin:events_alertsubscription_changelist"))
+    assert listing.status_code == 200 and listing.content.count(b"<tr") > 30
 
 
 def test_alerts_are_in_the_personal_data_download(integrity):
