@@ -1194,6 +1194,12 @@ class MessageAdminForm(forms.ModelForm):
         model = Message
         fields = ("event", "recipients", "subject", "body")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A plain list, newest first: the admin's autocomplete box has no accessible name.
+        if "event" in self.fields:
+            self.fields["event"].queryset = Event.objects.order_by("-start", "pk")
+
 
 class MessageSendForm(forms.Form):
     # The digest of the recipients shown on the confirmation: if the list changes before the
@@ -1220,7 +1226,6 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ("status", "recipients", ("event", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("event", "created_by")
     search_fields = ("subject", "event__title")
-    autocomplete_fields = ("event",)
     ordering = ("-created_at", "-pk")
     list_per_page = 100
     show_full_result_count = False
