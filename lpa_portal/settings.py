@@ -286,7 +286,14 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
             "banner_width",
             "banner_height",
         ],
-        "m2m_fields": ["audiences", "product_areas", "topics", "languages", "partners", "materials"],
+        "m2m_fields": [
+            "audiences",
+            "product_areas",
+            "topics",
+            "languages",
+            "partners",
+            "materials",
+        ],
     },
     {"model": "events.Session", "m2m_fields": ["speakers", "resources"]},
     {

@@ -376,3 +376,19 @@ def test_the_trail_changelist_queries_do_not_grow_with_entries(
     with django_assert_max_num_queries(8):
         response = client.get(CHANGELIST, {"model": ContentType.objects.get_for_model(Session).pk})
     assert response.status_code == 200
+
+
+def test_the_trail_speaks_the_language_of_the_admin(client, superuser):
+    event = EventFactory(status=Event.Status.DRAFT, published_at=None)
+    event.status = Event.Status.PUBLISHED
+    event.save()
+    client.force_login(superuser)
+    page = client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Journal d’audit" in page
+    assert "modifié" in page
+    detail = client.get(
+        reverse("admin:auditlog_logentry_change", args=[last_entry(event).pk]),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+    assert "Avant (ou action)" in detail
+    assert "Statut" in detail or "statut" in detail
