@@ -30,7 +30,6 @@ class RejectNulBytesMiddleware:
         return self.get_response(request)
 
 
-
 def database_unavailable_response(request, error: Exception) -> HttpResponse:
     """The 503 page of a database outage, rendered without a request context so that nothing on
     it touches the database again; the outage is logged."""
