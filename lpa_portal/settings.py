@@ -325,6 +325,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     },
 )
 AUDITLOG_DISABLE_REMOTE_ADDR = True
+# No correlation id from a request header: a visitor would choose it, and one longer than its
+# column would make the change it goes with fail.
+AUDITLOG_CID_HEADER = None
 
 # --- Security -----------------------------------------------------------------------------------
 

@@ -392,3 +392,25 @@ def test_the_trail_speaks_the_language_of_the_admin(client, superuser):
     ).content.decode()
     assert "Avant (ou action)" in detail
     assert "Statut" in detail or "statut" in detail
+
+
+def test_a_correlation_header_from_the_visitor_is_ignored(client):
+    person = UserFactory(country="KE")
+    client.force_login(person)
+    response = client.post(
+        reverse("accounts:profile"),
+        {
+            "full_name": person.full_name,
+            "organisation": person.organisation,
+            "organisation_type": person.organisation_type,
+            "job_title": person.job_title,
+            "country": "NP",
+            "preferred_language": "en",
+            "time_zone": "",
+        },
+        HTTP_X_CORRELATION_ID="x" * 300,
+    )
+    assert response.status_code == 302
+    entry = last_entry(person)
+    assert entry.changes_dict["country"] == ["KE", "NP"]
+    assert entry.cid is None
