@@ -24,6 +24,7 @@ from events.attendance import attendance_mark
 from events.models import (
     Certificate,
     Event,
+    Message,
     Partner,
     Programme,
     Registration,
@@ -875,6 +876,17 @@ def _seed_registrations(now: datetime) -> None:
                 Registration.Status.CONFIRMED if position < 4 else Registration.Status.WAITLISTED
             )
             _register(full, user, status, now - timedelta(hours=10 - position))
+        # A draft to preview in the admin (Messages to registrants); the demo sends nothing.
+        Message.objects.create(
+            event=full,
+            recipients=Message.Recipients.WAITLISTED,
+            subject="Places may free up before the clinic (demo)",
+            body=(
+                "Thank you for your patience. Places often free up in the last week: if one "
+                "does, it goes to the next person on the list and you get an email at once.\n\n"
+                "*This message is demo content.*"
+            ),
+        )
 
     past = Event.objects.filter(slug=PAST_EVENT_SLUG).first()
     if past is None or Registration.objects.filter(event=past).exists():

@@ -685,3 +685,15 @@ def test_batches_run_at_the_same_moment_share_the_work(monkeypatch):
     ) == sorted(registration.pk for registration in registrations)
     assert Message.objects.get(pk=message.pk).status == "sent"
     assert len(mail.outbox) == 9
+
+
+def test_the_demo_has_a_draft_to_preview():
+    from lpa_portal.demo import seed_demo
+
+    seed_demo()
+    seed_demo()
+    message = Message.objects.get()
+    assert message.is_draft and message.recipients == "waitlisted"
+    waiting = message.event.registrations.filter(status="waitlisted").count()
+    assert waiting > 0
+    assert message_preview(message=message)["count"] == waiting
