@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -697,3 +698,24 @@ def test_the_demo_has_a_draft_to_preview():
     waiting = message.event.registrations.filter(status="waitlisted").count()
     assert waiting > 0
     assert message_preview(message=message)["count"] == waiting
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_of_the_database_queue_sends_the_message_in_batches(monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(message_services, "BATCH_SIZE", 2)
+    event = EventFactory()
+    RegistrationFactory.create_batch(3, event=event)
+    message = draft(event)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        send(message)
+        assert mail.outbox == []
+        assert DBTaskResult.objects.count() == 1  # the first batch
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+    # Two batches and one send task per email, each run once.
+    assert DBTaskResult.objects.count() == 2 + 3
+    assert len(mail.outbox) == 3
+    message.refresh_from_db()
+    assert (message.status, message.queued_count) == ("sent", 3)
