@@ -205,7 +205,10 @@ def message_queue_batch(*, message_id: int, batch_size: int | None = None) -> in
         already = set(
             EmailDelivery.objects.filter(key__in=keys.values()).values_list("key", flat=True)
         )
-        registrations = Registration.objects.filter(pk__in=batch_ids).select_related("user")
+        # Someone who deleted their account since the message was sent is not written to.
+        registrations = Registration.objects.filter(
+            pk__in=batch_ids, user__is_active=True
+        ).select_related("user")
         queued = 0
         for registration in registrations:
             if keys[registration.pk] in already:

@@ -239,6 +239,23 @@ def test_a_batch_run_twice_at_once_does_not_queue_an_email_twice(
     assert Message.objects.get(pk=message.pk).status == "sent"
 
 
+def test_someone_who_deletes_their_account_before_their_batch_is_not_written_to(
+    django_capture_on_commit_callbacks,
+):
+    event = EventFactory()
+    staying, leaving = RegistrationFactory.create_batch(2, event=event)
+    message = draft(event)
+    with django_capture_on_commit_callbacks(execute=False):
+        send(message)
+    leaving.user.is_active = False
+    leaving.user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        message_queue_batch(message_id=message.pk)
+
+    assert [email.to for email in mail.outbox] == [[staying.user.email]]
+    assert Message.objects.get(pk=message.pk).status == "sent"
+
+
 def test_a_failing_mail_server_keeps_the_emails_for_a_retry(
     settings, django_capture_on_commit_callbacks
 ):
