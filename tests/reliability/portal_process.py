@@ -27,7 +27,9 @@ def free_port() -> int:
 def portal_env(**overrides: str) -> dict[str, str]:
     """Production-like settings (DEBUG off) for a process of the portal."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    # Without the page cache every request reaches the database (it could answer from memory).
     env.update(DEBUG="false", SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING")
+    env.update(PAGE_CACHE_SECONDS="0")
     env.update(overrides)
     return env
 
