@@ -61,6 +61,7 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 DIVIDE = int(os.environ.get("BENCH_DIVIDE", "1"))
 CONCURRENCY = 8
+ALONE_REQUESTS = 9  # one after another, for the latency of a page on its own
 STORM_PEOPLE = 300
 STORM_SEATS = 50
 SMALL_DATABASE = "bench_small"
@@ -286,9 +287,19 @@ class Run:
     server_errors: int
     cache_hits: int
     load: float
+    alone_ms: float | None = None
     queries: int | None = None
     ratio: float | None = None
     raw: dict = field(default_factory=dict)
+
+
+def timed_request(port: int, url: str) -> float:
+    """Milliseconds of one request while no other runs: the page's own cost, without queueing."""
+    started = time.perf_counter()
+    status, _headers, _body = request(port, "GET", url, headers={"User-Agent": USER_AGENT})
+    elapsed = (time.perf_counter() - started) * 1000
+    assert status < 400, (url, status)
+    return elapsed
 
 
 def wrk(port: int, url: str, seconds: int) -> dict:
@@ -319,6 +330,7 @@ def load_test(port: int, pages: list[str], urls: dict[str, str], label: str) -> 
     for page in pages:
         url = urls[page]
         wrk(port, url, WARMUP)  # warms every worker (and, with the page cache on, the cache)
+        alone = sorted(timed_request(port, url) for _ in range(ALONE_REQUESTS))
         raw = wrk(port, url, DURATION)
         errors = (
             raw["connect_errors"]
@@ -338,12 +350,14 @@ def load_test(port: int, pages: list[str], urls: dict[str, str], label: str) -> 
             server_errors=raw["server_errors"],
             cache_hits=raw["cache_hits"],
             load=os.getloadavg()[0],
+            alone_ms=alone[len(alone) // 2],
             raw=raw,
         )
         runs.append(run)
         log(
             f"{label:<12} {page:<26} {run.rps:7.1f} req/s  p50 {run.p50_ms:6.1f} ms  "
-            f"p95 {run.p95_ms:6.1f} ms  errors {errors}  cache hits {run.cache_hits}"
+            f"p95 {run.p95_ms:6.1f} ms  alone {run.alone_ms:6.1f} ms  errors {errors}  "
+            f"cache hits {run.cache_hits}"
         )
     floor = next((run for run in runs if run.page == "floor"), None)
     for run in runs:
@@ -507,7 +521,13 @@ def machine() -> dict[str, str]:
         "psycopg2": version("psycopg2-binary"),
         "postgres": postgres,
         "wrk": wrk_line,
-        "commit": commit + (" (with uncommitted changes in the work tree)" if dirty else ""),
+        "commit": commit
+        + (
+            " with uncommitted changes (work in progress in the same checkout) to "
+            + ", ".join(f"`{line[3:]}`" for line in dirty.splitlines())
+            if dirty
+            else ""
+        ),
     }
 
 
@@ -527,9 +547,9 @@ def verdict(ok: bool) -> str:
 
 def page_table(runs: list[Run], *, cached: bool) -> list[str]:
     lines = [
-        "| page | URL | req/s | median ms | p95 ms | errors | SQL queries per request "
-        "| share of floor | cache hits |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | URL | req/s | median ms | p95 ms | median ms alone | errors "
+        "| SQL queries per request | share of floor | cache hits | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         queries = "–" if run.queries is None else str(run.queries)
@@ -537,7 +557,7 @@ def page_table(runs: list[Run], *, cached: bool) -> list[str]:
         hits = f"{run.cache_hits / run.requests:.0%}" if cached and run.requests else "–"
         lines.append(
             f"| {run.page} | `{run.url}` | {run.rps:.0f} | {run.p50_ms:.1f} | {run.p95_ms:.1f} "
-            f"| {run.errors} | {queries} | {ratio} | {hits} |"
+            f"| {run.alone_ms:.1f} | {run.errors} | {queries} | {ratio} | {hits} | {run.load:.1f} |"
         )
     return lines
 
@@ -626,7 +646,10 @@ def write_results(info, data, uncached, cached, small, storm, load_before, load_
         "",
         "SQL queries: those of one request, counted in-process with Django's "
         "CaptureQueriesContext (a request after a first one, with the same settings). "
-        "Share of floor: requests per second relative to `/healthz` in the same pass.",
+        "Share of floor: requests per second relative to `/healthz` in the same pass. Median "
+        f"alone: of {ALONE_REQUESTS} requests one after another (no queueing behind the other "
+        "connections): what the page itself costs. Load: the 1-minute load average after the "
+        "page's run.",
         "",
         *page_table(uncached, cached=False),
         "",
