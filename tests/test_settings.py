@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 PRODUCTION = {
@@ -76,6 +78,24 @@ def test_postgres_url_gives_persistent_health_checked_connections():
         "60",
         "True",
     ]
+
+
+@pytest.mark.parametrize(
+    ("environment", "timeout"),
+    [
+        ({}, "5"),
+        ({"DATABASE_CONNECT_TIMEOUT": "2"}, "2"),
+        ({"DATABASE_URL": "postgres://lpa:pw@db.internal:5433/lpa?connect_timeout=9"}, "9"),
+    ],
+)
+def test_postgres_connections_give_up_after_a_connect_timeout(environment, timeout):
+    result = _run(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['OPTIONS']['connect_timeout'])",
+        {**PRODUCTION, "DATABASE_URL": "postgres://lpa:pw@db.internal:5433/lpa", **environment},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [timeout]
 
 
 def test_unknown_language_code_is_a_clear_error():

@@ -137,26 +137,6 @@ def test_a_database_server_that_does_not_answer_gives_a_503_within_the_connect_t
     assert 1.5 < float(seconds) < 10  # waited for the timeout (libpq may try twice), not forever
 
 
-def test_postgresql_connections_have_a_connect_timeout_by_default():
-    result = subprocess.run(
-        [
-            PYTHON,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "d = settings.DATABASES['default']; "
-            "print(d['OPTIONS']['connect_timeout'], d['CONN_HEALTH_CHECKS'], d['CONN_MAX_AGE'])",
-        ],
-        cwd=Path(__file__).resolve().parents[2],
-        env=portal_env(DATABASE_URL="postgres://portal@127.0.0.1:5432/portal"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.split() == ["5", "True", "60"]
-
-
 # --- A real restart -----------------------------------------------------------------------------
 
 

@@ -72,7 +72,9 @@ def test_a_worker_killed_while_it_sends_leaves_the_email_to_the_retry_which_send
         worker = _worker(port)
         try:
             # The worker has sent the whole message and waits for the server's answer.
-            assert sink.data_received.wait(timeout=30), worker.stdout.read1().decode()
+            if not sink.data_received.wait(timeout=30):
+                _stop(worker)
+                pytest.fail(f"The worker sent nothing:\n{worker.stdout.read().decode()[-3000:]}")
             os.kill(worker.pid, signal.SIGKILL)
             assert worker.wait(timeout=10) == -signal.SIGKILL
         finally:
