@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.audit import audit_trail_record_update
 from accounts.models import User
 from events.emails import email_queue
 from events.models import (
@@ -159,8 +160,14 @@ def _attendance_refresh(*, event: Event, registration_ids: list[int], now: datet
     lost = [pk for pk, attended, present in rows if present < required and attended]
     if gained:
         Registration.objects.filter(pk__in=gained).update(attended=True, updated_at=now)
+        audit_trail_record_update(
+            model=Registration, object_ids=gained, changes={"attended": ("False", "True")}
+        )
     if lost:
         Registration.objects.filter(pk__in=lost).update(attended=False, updated_at=now)
+        audit_trail_record_update(
+            model=Registration, object_ids=lost, changes={"attended": ("True", "False")}
+        )
     attended = {pk for pk, present in presence.items() if present >= required}
     _certificates_sync(event=event, presence=presence, attended=attended, now=now)
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.audit import HIDDEN
 from accounts.groups import EVENT_MANAGERS
@@ -383,13 +383,13 @@ def test_the_trail_speaks_the_language_of_the_admin(client, superuser):
     event.status = Event.Status.PUBLISHED
     event.save()
     client.force_login(superuser)
-    page = client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    detail_url = reverse("admin:auditlog_logentry_change", args=[last_entry(event).pk])
+    # override() puts the language of the tests back after the requests switched to French.
+    with translation.override("en"):
+        page = client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        detail = client.get(detail_url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Journal d’audit" in page
     assert "modifié" in page
-    detail = client.get(
-        reverse("admin:auditlog_logentry_change", args=[last_entry(event).pk]),
-        HTTP_ACCEPT_LANGUAGE="fr",
-    ).content.decode()
     assert "Avant (ou action)" in detail
     assert "Statut" in detail or "statut" in detail
 
@@ -414,3 +414,16 @@ def test_a_correlation_header_from_the_visitor_is_ignored(client):
     entry = last_entry(person)
     assert entry.changes_dict["country"] == ["KE", "NP"]
     assert entry.cid is None
+
+
+def test_attendance_marked_in_the_admin_is_recorded_on_the_registration(client, superuser):
+    from events.attendance import attendance_mark
+
+    event = EventFactory(sessions_required=1)
+    session = SessionFactory(event=event)
+    registration = RegistrationFactory(event=event)
+    with set_actor(superuser):
+        attendance_mark(registrations=[registration], sessions=[session], by=superuser)
+    entry = last_entry(registration)
+    assert entry.actor == superuser
+    assert entry.changes_dict == {"attended": ["False", "True"]}
