@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from accounts.audit import audit_trail_record_update
 from repository.models import ResourceFile
 from repository.uploads import PDF
 
@@ -90,7 +91,7 @@ def resource_file_text_extract(*, file_id: int) -> str:
     from repository.search import resource_search_index_update
 
     resource_file = ResourceFile.objects.filter(pk=file_id).only(
-        "pk", "resource_id", "file", "mime_type"
+        "pk", "resource_id", "file", "mime_type", "extraction_status", "page_count"
     )
     resource_file = resource_file.first()
     if resource_file is None:
@@ -110,6 +111,18 @@ def resource_file_text_extract(*, file_id: int) -> str:
         page_count=result.page_count,
     )
     if updated:
+        # The update() escapes auditlog's signals: the outcome goes in the trail (without the
+        # text), with no actor when a background task ran it.
+        changes = {
+            field: (str(old), str(new))
+            for field, old, new in (
+                ("extraction_status", resource_file.extraction_status, result.status),
+                ("page_count", resource_file.page_count, result.page_count),
+            )
+            if str(old) != str(new)
+        }
+        if changes:
+            audit_trail_record_update(model=ResourceFile, object_ids=[file_id], changes=changes)
         resource_search_index_update(resource_ids=[resource_file.resource_id])
     return str(result.status)
 

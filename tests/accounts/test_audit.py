@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.urls import reverse
@@ -16,10 +16,12 @@ from accounts.audit import HIDDEN
 from accounts.groups import EVENT_MANAGERS
 from accounts.models import User
 from accounts.services import user_delete_account
+from events.attendance import attendance_mark
 from events.models import Event, Registration, Session
 from events.services import event_fill_from_waiting_list
+from repository.extraction import resource_file_text_extract
 from repository.models import Resource, ResourceFile
-from repository.services import resource_publish
+from repository.services import resource_file_add, resource_publish
 from tests.factories import (
     PASSWORD,
     EventFactory,
@@ -30,6 +32,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.repository.test_uploads import pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -293,8 +296,6 @@ def test_deleting_an_account_leaves_no_name_or_email_of_the_person_in_the_trail(
 
 
 def test_only_superusers_see_the_trail_even_with_the_view_permission(client):
-    from django.contrib.auth.models import Permission
-
     manager = staff_in(EVENT_MANAGERS)
     manager.user_permissions.add(
         Permission.objects.get(codename="view_logentry", content_type__app_label="auditlog")
@@ -416,9 +417,7 @@ def test_a_correlation_header_from_the_visitor_is_ignored(client):
     assert entry.cid is None
 
 
-def test_attendance_marked_in_the_admin_is_recorded_on_the_registration(client, superuser):
-    from events.attendance import attendance_mark
-
+def test_attendance_marked_by_staff_is_recorded_on_the_registration(superuser):
     event = EventFactory(sessions_required=1)
     session = SessionFactory(event=event)
     registration = RegistrationFactory(event=event)
@@ -427,3 +426,20 @@ def test_attendance_marked_in_the_admin_is_recorded_on_the_registration(client, 
     entry = last_entry(registration)
     assert entry.actor == superuser
     assert entry.changes_dict == {"attended": ["False", "True"]}
+
+
+def test_the_text_extraction_of_a_background_task_is_recorded_without_the_text():
+    resource = ResourceFactory()
+    with set_actor(UserFactory(is_staff=True)):  # the upload is a person's; the task is not
+        resource_file = resource_file_add(
+            resource=resource,
+            file=upload("qa.pdf", pdf_bytes("Sterility assurance secrets")),
+            language="en",
+        )
+    # The task runs after the commit (by a worker in production); here it is called directly.
+    resource_file_text_extract(file_id=resource_file.pk)
+    entry = last_entry(resource_file)
+    assert entry.actor is None
+    assert entry.changes_dict["extraction_status"][1] == "done"
+    assert entry.changes_dict["page_count"][1] == "1"
+    assert "Sterility" not in json.dumps([e.changes for e in LogEntry.objects.all()])
