@@ -657,7 +657,9 @@ def write_results(info, data, uncached, cached, small, storm, load_before, load_
         "",
         "The same pages, now answered from the cache after the first request of each URL; the "
         "one query is the read of the cache table (a shared cache such as Redis needs a round "
-        "trip instead). Cache hits: the share of answers that came from the cache.",
+        "trip instead). Cache hits: the share of answers that came from the cache. A page from "
+        "the cache can beat the floor: a hit skips the view and the middleware after "
+        "LocaleMiddleware, which the floor runs.",
         "",
         *page_table(cached, cached=True),
         "",
