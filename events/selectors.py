@@ -90,11 +90,14 @@ def event_list(*, params: QueryDict, user) -> EventList:
     )
 
 
-def _counts(params: QueryDict, base: QuerySet, name: str) -> dict[str, int]:
-    others = params.copy()
-    others.pop(name, None)
-    others.pop("page", None)
-    queryset = EventFilter(others, queryset=base).qs.order_by()
+def _counts(base: QuerySet, filterset: EventFilter, name: str) -> dict[str, int]:
+    # The valid filterset's filters but `name`, applied as FilterSet.filter_queryset does: a
+    # new filterset per facet would copy every filter and validate the form again.
+    queryset = base
+    for other, value in filterset.form.cleaned_data.items():
+        if other != name:
+            queryset = filterset.filters[other].filter(queryset, value)
+    queryset = queryset.order_by()
     key = FACET_FIELDS[name]
     if name == "topic":
         # A broad topic counts the events tagged with it or with one of its narrower topics.
@@ -120,7 +123,7 @@ def _facets(params: QueryDict, base: QuerySet, filterset: EventFilter) -> list[F
     facets = []
 
     def facet(name: str, options: list[tuple[str, str, int]]):
-        counts = _counts(params, base, name)
+        counts = _counts(base, filterset, name)
         facets.append(
             Facet(
                 name=name,
