@@ -19,6 +19,11 @@ admin.site.index_title = _("Events, registrations and the knowledge repository")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        name="robots",
+    ),
     path("admin/reports/", include("lpa_portal.report_urls")),
     path("admin/", admin.site.urls),
     path(
