@@ -21,11 +21,13 @@ which sets DATABASE_URL). In that cluster it
 
 All traffic goes to 127.0.0.1. Environment: BENCH_DURATION (seconds per page, default 10),
 BENCH_WARMUP (2), BENCH_WORKERS (4), BENCH_THREADS (2), BENCH_DIVIDE (1: the full scale; a larger
-number loads less, for a quick try).
+number loads less, for a quick try), BENCH_FRESH (1: load the data afresh rather than restore the
+dump in var/bench/ that an earlier run of the same code made).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -43,13 +45,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.client import HTTPConnection
-from importlib.metadata import version
+from importlib.metadata import distributions, version
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import psycopg2
+from psycopg2 import sql
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.pgcluster import find_pg_bin  # noqa: E402
+
 BENCH = ROOT / "bench"
 PY = sys.executable
 LUA = BENCH / "wrk_report.lua"
@@ -60,6 +67,10 @@ WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 DIVIDE = int(os.environ.get("BENCH_DIVIDE", "1"))
+# The loaded data are dumped to var/bench/ and restored by the next run of the same code;
+# BENCH_FRESH=1 loads them afresh.
+REUSE_DATA = os.environ.get("BENCH_FRESH", "") in ("", "0")
+DUMPS = ROOT / "var" / "bench"
 CONCURRENCY = 8
 ALONE_REQUESTS = 9  # one after another, for the latency of a page on its own
 STORM_PEOPLE = 300
@@ -124,7 +135,9 @@ def database_url(base: str, name: str) -> str:
 
 
 def create_database(base: str, name: str) -> None:
-    connection = psycopg2.connect(base)
+    """An empty database `name` in the cluster of `base` (connected to another database,
+    since a database cannot be dropped from inside)."""
+    connection = psycopg2.connect(database_url(base, "template1"))
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -182,15 +195,71 @@ def portal_data(env: dict[str, str], *args: str):
     return json.loads(result.stdout)
 
 
+def data_fingerprint(divide: int) -> str:
+    """What the loaded data depend on: the scale, the code of the portal (models, migrations,
+    the bulk loader, the search index), the installed packages (their migrations) and the
+    PostgreSQL version. Any change makes a new dump."""
+    digest = hashlib.sha256(f"divide={divide}|postgres={postgres_version()}".encode())
+    for app in ("accounts", "events", "repository", "lpa_portal"):
+        for path in sorted((ROOT / app).rglob("*.py")):
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    packages = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
+    digest.update("\n".join(packages).encode())
+    return digest.hexdigest()[:16]
+
+
+def pg_tool(name: str) -> str:
+    pg_bin = find_pg_bin()
+    return str(pg_bin / name) if pg_bin else name
+
+
 def prepare(env: dict[str, str], divide: int) -> dict:
+    """Migrate and load the bulk data, or restore the dump that an earlier run made of the same
+    data (same fingerprint); the dump is taken right after loading, before any test wrote."""
+    url = env["DATABASE_URL"]
+    database = urlsplit(url).path[1:]
+    dump = DUMPS / f"bulk-divide{divide}-{data_fingerprint(divide)}.dump"
     started = time.monotonic()
+    if REUSE_DATA and dump.is_file():
+        log(f"restoring {dump.relative_to(ROOT)} into {database}")
+        restored = subprocess.run(
+            [pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "-j", "2", "-d", url, dump],
+            check=False,
+        )
+        if restored.returncode == 0:
+            connection = psycopg2.connect(url)
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(CACHE_TABLE)))
+                cursor.execute("ANALYZE")
+            connection.close()
+            counts = dump.with_suffix(".txt").read_text().strip()
+            seconds = time.monotonic() - started
+            return {"counts": counts, "migrate_s": 0.0, "seed_s": seconds, "restored": True}
+        log(f"pg_restore failed; loading afresh ({dump.name} is removed)")
+        dump.unlink()
+        create_database(url, database)
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "createcachetable")
     migrated = time.monotonic()
-    log(f"seed_bulk --divide {divide} into {urlsplit(env['DATABASE_URL']).path[1:]}")
+    log(f"seed_bulk --divide {divide} into {database}")
     counts = manage(env, "seed_bulk", "--divide", str(divide), capture=True).strip()
     seeded = time.monotonic()
-    return {"counts": counts, "migrate_s": migrated - started, "seed_s": seeded - migrated}
+    if REUSE_DATA:
+        DUMPS.mkdir(parents=True, exist_ok=True)
+        for old in DUMPS.glob(f"bulk-divide{divide}-*"):
+            old.unlink()
+        partial = dump.with_suffix(".partial")
+        subprocess.run([pg_tool("pg_dump"), "-Fc", "-Z", "1", "-f", partial, url], check=True)
+        dump.with_suffix(".txt").write_text(counts + "\n")
+        partial.rename(dump)
+    return {
+        "counts": counts,
+        "migrate_s": migrated - started,
+        "seed_s": seeded - migrated,
+        "restored": False,
+    }
 
 
 # --------------------------------------------------------------------------- the server
@@ -477,6 +546,15 @@ def registration_storm(port: int, env: dict[str, str]) -> dict:
 # --------------------------------------------------------------------------- the report
 
 
+def postgres_version() -> str:
+    connection = psycopg2.connect(os.environ["DATABASE_URL"])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version_text = cursor.fetchone()[0]
+    connection.close()
+    return version_text
+
+
 def machine() -> dict[str, str]:
     cpu = "unknown"
     with open("/proc/cpuinfo") as cpuinfo:
@@ -496,11 +574,7 @@ def machine() -> dict[str, str]:
                 os_name = line.split("=", 1)[1].strip('"')
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
     wrk_line = (wrk_version.stdout or wrk_version.stderr).strip().splitlines()[0]
-    connection = psycopg2.connect(os.environ["DATABASE_URL"])
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0]
-    connection.close()
+    postgres = postgres_version()
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
@@ -596,6 +670,15 @@ def targets(uncached: list[Run], cached: list[Run], storm: dict) -> tuple[list[s
     return lines, errors == 0 and storm_ok
 
 
+def loaded(data: dict, command: str) -> str:
+    if data["restored"]:
+        return (
+            f"restored in {data['seed_s']:.0f} s from the dump of an earlier run's {command} "
+            "with the same code"
+        )
+    return f"{command}: {data['seed_s'] / 60:.1f} min, migrate {data['migrate_s']:.0f} s"
+
+
 def write_results(info, data, uncached, cached, small, storm, load_before, load_after, total_s):
     target_lines, passed = targets(uncached, cached, storm)
     full = {run.page: run for run in uncached}
@@ -638,10 +721,8 @@ def write_results(info, data, uncached, cached, small, storm, load_before, load_
         "",
         "## Data",
         "",
-        f"- full scale: {data['full']['counts']} (seed_bulk: {data['full']['seed_s'] / 60:.1f} "
-        f"min, migrate {data['full']['migrate_s']:.0f} s)",
-        f"- a tenth: {data['small']['counts']} (seed_bulk --divide 10: "
-        f"{data['small']['seed_s'] / 60:.1f} min)",
+        f"- full scale: {data['full']['counts']} ({loaded(data['full'], 'seed_bulk')})",
+        f"- a tenth: {data['small']['counts']} ({loaded(data['small'], 'seed_bulk --divide 10')})",
         "",
         f"## Pages, full data, page cache off (concurrency {CONCURRENCY})",
         "",
