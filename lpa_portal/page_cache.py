@@ -24,6 +24,7 @@ default); signed-in people, staff among them, always get fresh pages.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
@@ -42,6 +43,8 @@ CACHED_VIEWS = frozenset(
         "repository:detail",
     }
 )
+logger = logging.getLogger(__name__)
+
 KEY_PREFIX = "page-cache:v1:"
 # Answers served from the cache say so (useful to check a deployment and in the benchmark).
 HIT_HEADER = "X-Page-Cache"
@@ -105,16 +108,24 @@ class AnonymousPageCacheMiddleware:
         if not request_is_cacheable(request):
             return self.get_response(request)
         key = page_cache_key(request)
-        stored = cache.get(key)
+        # The cache is an optimisation: while it is unreachable (each backend raises its own
+        # errors), pages are made as if it were off.
+        try:
+            stored = cache.get(key)
+        except Exception:
+            logger.warning(
+                "Page cache unreachable; serving %s uncached", request.path, exc_info=True
+            )
+            return self.get_response(request)
         if stored is not None:
             return self._rebuild(stored)
         response = self.get_response(request)
         if response_is_cacheable(request, response):
-            cache.set(
-                key,
-                (response.status_code, list(response.items()), response.content),
-                settings.PAGE_CACHE_SECONDS,
-            )
+            value = (response.status_code, list(response.items()), response.content)
+            try:
+                cache.set(key, value, settings.PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("Page cache unreachable; %s not stored", request.path, exc_info=True)
         return response
 
     @staticmethod

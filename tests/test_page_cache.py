@@ -229,3 +229,26 @@ def test_a_change_by_staff_shows_once_the_short_lifetime_is_over(client, setting
 def test_a_missing_page_is_not_cached(client, cache_on):
     assert client.get("/en/events/no-such-event/").status_code == 404
     assert _cached_keys() == 0
+
+
+@pytest.mark.django_db
+def test_pages_are_served_while_the_cache_is_unreachable(client, cache_on, monkeypatch, caplog):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache server down")
+
+    monkeypatch.setattr(page_cache.cache, "get", unreachable)
+    monkeypatch.setattr(page_cache.cache, "set", unreachable)
+    response = client.get("/en/")
+    assert response.status_code == 200
+    assert HIT not in response
+    assert "Page cache unreachable" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_page_is_served_when_storing_it_fails(client, cache_on, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache server down")
+
+    monkeypatch.setattr(page_cache.cache, "set", unreachable)
+    assert client.get("/en/events/").status_code == 200
+    assert HIT not in client.get("/en/events/")
