@@ -9,13 +9,12 @@ Two rules run through every function here (see repository.models):
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Func, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce, Greatest
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -111,12 +110,11 @@ def _visible(user) -> QuerySet[Resource]:
 def resource_list(*, params: QueryDict, user) -> ResourceList:
     """The filtered, searched, sorted and paginated list.
 
-    One query finds the visible resources that match the search words, in the order shown, with
-    what the facets need: their type, year and which active filters each one passes. The page,
-    the total and every facet are worked out from that list: each facet counts the resources
-    its options would give together with the search words and every *other* active filter (one
-    grouped query for each facet on a relation), so the number of queries never grows with the
-    data. A search on the first page is logged, anonymously.
+    One statement (see `_count`) works out the total, every facet and the ids of the page from
+    the visible resources that match the search words: each facet counts the resources its
+    options would give together with the search words and every *other* active filter, so the
+    number of queries never grows with the data, and no row of the matching resources leaves the
+    database but those of the page. A search on the first page is logged, anonymously.
     """
     params = params.copy()
     query = normalise_query(params.get("q", ""))
@@ -126,14 +124,19 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     visible = _visible(user)
     filterset = ResourceFilter(params, queryset=visible)
     valid = filterset.is_valid()
-    found = _found(visible, query, user, sort, filterset.conditions()) if valid else _Found()
-    shown = found.passing()
-    paginator = Paginator([row[0] for row in shown], PAGE_SIZE)
-    page = paginator.get_page(params.get("page"))
-    page.object_list = _page_resources(list(page.object_list), query, user)
     topics = list(Topic.objects.only("slug", "name", "parent_id", "order"))
-    facets = _facets(params, visible, query, found, filterset, topics) if valid else []
-    suggestions = _suggestions(params, found, facets) if valid and paginator.count == 0 else []
+    conditions = filterset.conditions() if valid else {}
+    counted = (
+        _count(visible, query, user, sort, conditions, _page_offset(params.get("page")))
+        if valid
+        else _Counted()
+    )
+    # The statement chose the page by the paginator's rules: the same page as this one.
+    paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
+    page = paginator.get_page(params.get("page"))
+    page.object_list = _page_resources(counted.page, query, user)
+    facets = _facets(params, visible, query, counted, filterset, topics) if valid else []
+    suggestions = _suggestions(params, counted, facets) if valid and paginator.count == 0 else []
     if query and page.number == 1 and params.get("page", "1") in ("", "1"):
         search_query_log(
             query=query,
@@ -152,55 +155,191 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     )
 
 
+class _Sized:
+    """What the paginator counts: `total` items, of which the page's are fetched apart."""
+
+    def __init__(self, total: int):
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key):
+        return []
+
+
+# A page number past the last one gives the last page (as Paginator.get_page does).
+_LAST_PAGE = 10**9
+
+
+def _page_offset(number) -> int:
+    """The offset of the page asked for, as Paginator.get_page reads the number: not a number
+    is the first page; below 1 or past the end, the last one (the statement puts that right)."""
+    try:
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError
+        number = int(number)
+    except (TypeError, ValueError):
+        return 0
+    if number < 1:
+        return _LAST_PAGE
+    return min(number - 1, _LAST_PAGE // PAGE_SIZE) * PAGE_SIZE
+
+
 @dataclass
-class _Found:
-    """The visible resources that match the search words, in the order shown, as rows
-    (pk, kind, publication_year), each with the names of the active filters it fails."""
+class _Counted:
+    """What the statement of `_count` gives: for each part ("kind_year", a facet on a relation,
+    "topic_group") the counts of each value, as one count over the resources that pass every
+    active filter, then one for each active filter over those that pass every other one."""
 
-    rows: list[tuple] = field(default_factory=list)
-    failing: list[frozenset[str]] | None = None  # None: no active filter
-    _among: dict = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # the active filters, in column order
+    rows: dict[str, list[tuple]] = field(default_factory=dict)  # part -> (value, key2, *counts)
+    page: list[int] = field(default_factory=list)  # the ids of the page, in order
 
-    def passing(self, *, but: str = "") -> list[tuple]:
-        """The rows that pass every active filter, or every one but `but`."""
-        if self.failing is None:
-            return self.rows
-        return [
-            row
-            for row, failed in zip(self.rows, self.failing, strict=True)
-            if not failed or failed == {but}
-        ]
+    def column(self, but: str = "") -> int:
+        return 2 + (self.names.index(but) + 1 if but else 0)
 
-    def among(self, *, but: str = "") -> _AmongIds | None:
-        """The condition `resource_id` is one of passing(but=but) (None when there are none):
-        worked out once for all the facets that count over the same resources."""
-        if but not in self._among:
-            pks = [row[0] for row in self.passing(but=but)]
-            self._among[but] = _AmongIds("resource_id", pks) if pks else None
-        return self._among[but]
+    def counts(self, part: str, *, but: str = "", key: int = 0) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        column = self.column(but)
+        for row in self.rows.get(part, []):
+            if row[key] is not None:
+                counts[row[key]] = counts.get(row[key], 0) + row[column]
+        return counts
+
+    def count(self, *, but: str = "") -> int:
+        column = self.column(but)
+        return sum(row[column] for row in self.rows.get("kind_year", []))
+
+    @property
+    def total(self) -> int:
+        return self.count()
 
 
-def _found(visible: QuerySet, query: str, user, sort: str, conditions: dict[str, Q]) -> _Found:
+def _ordered(visible: QuerySet, query: str, user, sort: str) -> QuerySet:
     queryset = search_filter(queryset=visible, query=query, user=user)
     if sort == "relevance":
         queryset = queryset.annotate(rank=search_rank(query=query, user=user))
-    passes = {
-        f"passes_{name}": ExpressionWrapper(condition, output_field=BooleanField())
-        for name, condition in conditions.items()
-    }
-    rows = list(
-        queryset.annotate(**passes)
-        .order_by(*ORDERINGS[sort])
-        .values_list("pk", "kind", "publication_year", *passes)
-    )
-    if not conditions:
-        return _Found(rows=rows)
+    return queryset.order_by(*ORDERINGS[sort])
+
+
+def _count(
+    visible: QuerySet,
+    query: str,
+    user,
+    sort: str,
+    conditions: dict[str, Q],
+    offset: int,
+) -> _Counted:
+    """One statement: the matching resources (`m`: id, kind, year, place in the order, whether
+    each passes each active filter) are found once, then grouped by kind and year, joined to the
+    rows that tie them to the values of each facet on a relation, and the page cut from them."""
     names = list(conditions)
-    failing = [
-        frozenset(name for name, passed in zip(names, row[3:], strict=True) if not passed)
-        for row in rows
+    matching = (
+        _ordered(visible, query, user, sort)
+        .order_by()
+        .annotate(
+            place=Window(RowNumber(), order_by=ORDERINGS[sort]),
+            **{
+                f"passes_{name}": ExpressionWrapper(condition, output_field=BooleanField())
+                for name, condition in conditions.items()
+            },
+        )
+        .values_list("pk", "kind", "publication_year", "place", *(f"passes_{n}" for n in names))
+    )
+    matching_sql, matching_params = matching.query.sql_with_params()
+    quote = connection.ops.quote_name
+
+    def passing(but: str = "") -> str:
+        return " AND ".join(f"m.passes_{name}" for name in names if name != but) or "1 = 1"
+
+    cases = [passing()] + [passing(name) for name in names]
+
+    def rows() -> str:
+        return ", ".join(f"SUM(CASE WHEN {case} THEN 1 ELSE 0 END)" for case in cases)
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    # Only names of tables and columns, quoted, and constants go into the text (S608 below): the
+    # values are parameters.
+    text = "CAST(%s AS TEXT)"
+    none = "CAST(NULL AS TEXT)"
+    parts = [
+        f"SELECT 'kind_year', m.kind, {text % 'm.publication_year'}, {rows()} "  # noqa: S608
+        "FROM m GROUP BY m.kind, m.publication_year"
     ]
-    return _Found(rows=[row[:3] for row in rows], failing=failing)
+    # Each resource has each topic, audience... once: one tying row is one resource.
+    topics_through = Resource.topics.through
+    tied = (
+        f"FROM {table(topics_through)} AS t JOIN m ON m.pk = t.{column(topics_through, 'resource')}"
+    )
+    topic_id = f"t.{column(topics_through, 'topic')}"
+    parts.append(f"SELECT 'topic', {text % topic_id}, {none}, {rows()} {tied} GROUP BY {topic_id}")
+    # A broad topic counts the resources tagged with it or with one of its narrower topics: each
+    # resource once (distinct pairs, which a hash gives, rather than COUNT(DISTINCT), a sort).
+    passes = "".join(f", m.passes_{name}" for name in names)
+    group = f"COALESCE(topic.{column(Topic, 'parent')}, {topic_id})"
+    parts.append(
+        f"SELECT 'topic_group', {text % 'm.value'}, {none}, {rows()} FROM ("  # noqa: S608
+        f"SELECT DISTINCT m.pk{passes}, {group} AS value {tied} "
+        f"JOIN {table(Topic)} AS topic ON topic.{column(Topic, 'id')} = {topic_id}"
+        ") AS m GROUP BY m.value"
+    )
+    for name in ("audience", "product_area", "region"):
+        through, key = RELATED_FACETS[name]
+        relation, value = key.split("__")
+        target = through._meta.get_field(relation)
+        code = f"v.{column(target.related_model, value)}"
+        parts.append(
+            f"SELECT '{name}', {code}, {none}, {rows()} FROM {table(through)} AS t "  # noqa: S608
+            f"JOIN m ON m.pk = t.{column(through, 'resource')} "
+            f"JOIN {table(target.related_model)} AS v "
+            f"ON v.{column(target.related_model, 'id')} = t.{quote(target.column)} "
+            f"GROUP BY {code}"
+        )
+    # A resource may have several files in one language.
+    language = column(ResourceFile, "language")
+    parts.append(
+        f"SELECT 'language', m.value, {none}, {rows()} FROM ("  # noqa: S608
+        f"SELECT DISTINCT m.pk{passes}, f.{language} AS value FROM {table(ResourceFile)} AS f "
+        f"JOIN m ON m.pk = f.{column(ResourceFile, 'resource')}"
+        ") AS m GROUP BY m.value"
+    )
+    # The page: asked for, or the last one when it is past the end. Without an active filter,
+    # the place of a resource in `m` is its place in the list.
+    last = f"(p.total - 1) / {PAGE_SIZE} * {PAGE_SIZE}"
+    start = f"CASE WHEN %s < {last} THEN %s ELSE {last} END"
+    zeros = "".join(", 0" for _case in cases[1:])
+    ranked = (
+        f"(SELECT m.pk, ROW_NUMBER() OVER (ORDER BY m.place) AS place, COUNT(*) OVER () AS total "  # noqa: S608
+        f"FROM m WHERE {passing()}) AS p"
+        if names
+        else "(SELECT m.pk, m.place, (SELECT COUNT(*) FROM m) AS total FROM m) AS p"
+    )
+    parts.append(
+        f"SELECT 'page', {text % 'p.pk'}, {text % start}, p.place{zeros} FROM {ranked} "  # noqa: S608
+        f"WHERE p.place > {start} AND p.place <= {start} + {PAGE_SIZE}"
+    )
+    columns = ", ".join(
+        ["pk", "kind", "publication_year", "place", *(f"passes_{n}" for n in names)]
+    )
+    sql = f"WITH m ({columns}) AS ({matching_sql}) " + " UNION ALL ".join(parts)
+    page_params = [offset, offset] * 3
+    counted = _Counted(names=names)
+    page: list[tuple[int, int]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*matching_params, *page_params])
+        for part, value, key2, *counts in cursor.fetchall():
+            if part == "page":
+                page.append((int(counts[0]), int(value)))
+            else:
+                counted.rows.setdefault(part, []).append((value, key2, *map(int, counts)))
+    counted.page = [pk for _row_number, pk in sorted(page)]
+    return counted
 
 
 def _page_resources(pks: list[int], query: str, user) -> list[Resource]:
@@ -244,79 +383,32 @@ def _with_languages(resources: list[Resource]) -> list[Resource]:
     return resources
 
 
-class _AmongIds(Func):
-    """`expression` is one of `ids`, given as one parameter however many there are: a query
-    with an IN list of 10,000 parameters is slow to send and to plan."""
-
-    output_field = BooleanField()
-    template = "%(expressions)s IN (SELECT value FROM json_each(%%s))"
-
-    def __init__(self, expression: str, ids: list[int]):
-        super().__init__(F(expression))
-        self.ids = ids
-        # Shared by the copies that each query makes: the text is built once.
-        self.texts: dict[str, str] = {}
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = super().as_sql(compiler, connection, **extra_context)
-        if "json" not in self.texts:
-            self.texts["json"] = json.dumps(self.ids)
-        return sql, (*params, self.texts["json"])
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        template = "%(expressions)s = ANY(%%s::bigint[])"
-        sql, params = super().as_sql(compiler, connection, template=template, **extra_context)
-        if "array" not in self.texts:
-            self.texts["array"] = "{" + ",".join(map(str, self.ids)) + "}"
-        return sql, (*params, self.texts["array"])
-
-
-def _related_counts(name: str, among: _AmongIds | None, topics: list[Topic]) -> dict[str, int]:
-    """How many of some resources have each value of a facet on a relation, counted from the
-    rows that tie them to their values (no join through the resources)."""
-    if among is None:
-        return {}
-    model, key = RELATED_FACETS[name]
-    rows = model.objects.filter(among).order_by()
-    # A resource may have several files in one language, but each topic, audience... once.
-    counted = Count("resource_id", distinct=True) if name == "language" else Count("pk")
-    if name != "topic":
-        counts = rows.values(key).annotate(n=counted).values_list(key, "n")
-        return {str(value): n for value, n in counts if value is not None}
-    # A broad topic counts the resources tagged with it or with one of its narrower topics.
-    slugs = {topic.pk: topic.slug for topic in topics}
-    counts: dict[str, int] = {}
-    for topic, n in [
-        *rows.values("topic").annotate(n=counted).values_list("topic", "n"),
-        *rows.annotate(group=Coalesce("topic__parent", "topic"))
-        .values("group")
-        .annotate(n=Count("resource_id", distinct=True))
-        .values_list("group", "n"),
-    ]:
-        slug = slugs.get(topic)
-        counts[slug] = max(counts.get(slug, 0), n)
-    return counts
-
-
 def _facets(
     params: QueryDict,
     visible: QuerySet,
     query: str,
-    found: _Found,
+    counted: _Counted,
     filterset: ResourceFilter,
     topics: list[Topic],
 ) -> list[Facet]:
     selected = {name: params.get(name, "") for name in FACETS}
+    slugs = {str(topic.pk): topic.slug for topic in topics}
     facets = []
 
     def facet(name: str, options: list[tuple[str, str, int]]):
         but = name if selected[name] else ""
         if name == "type":
-            counts = Counter(row[1] for row in found.passing(but=but))
+            counts = counted.counts("kind_year", but=but)
         elif name == "year":
-            counts = Counter(str(row[2]) for row in found.passing(but=but) if row[2] is not None)
+            counts = counted.counts("kind_year", but=but, key=1)
+        elif name == "topic":
+            counts = {}
+            for part in ("topic", "topic_group"):
+                for topic, n in counted.counts(part, but=but).items():
+                    slug = slugs.get(topic)
+                    counts[slug] = max(counts.get(slug, 0), n)
         else:
-            counts = _related_counts(name, found.among(but=but), topics)
+            counts = counted.counts(name, but=but)
         facets.append(
             Facet(
                 name=name,
@@ -351,7 +443,7 @@ def _facets(
             .distinct()
         }
     else:
-        years = {str(row[2]) for row in found.rows if row[2] is not None}
+        years = {year for _kind, year, *_counts in counted.rows.get("kind_year", []) if year}
     if selected["year"].isdigit():
         years.add(selected["year"])
     facet("year", [(year, year, 0) for year in sorted(years, reverse=True)])
@@ -370,7 +462,7 @@ def _topic_options(topics: list[Topic]) -> list[tuple[str, str, int]]:
     return options
 
 
-def _suggestions(params: QueryDict, found: _Found, facets: list[Facet]) -> list[Suggestion]:
+def _suggestions(params: QueryDict, counted: _Counted, facets: list[Facet]) -> list[Suggestion]:
     """For an empty result: how many resources each active filter, removed, would give."""
     suggestions = []
     for facet in facets:
@@ -379,7 +471,7 @@ def _suggestions(params: QueryDict, found: _Found, facets: list[Facet]) -> list[
         without = params.copy()
         without.pop(facet.name, None)
         without.pop("page", None)
-        count = len(found.passing(but=facet.name))
+        count = counted.count(but=facet.name)
         suggestions.append(Suggestion(facet=facet, params=without.urlencode(), count=count))
     return suggestions
 

@@ -213,6 +213,26 @@ def test_pagination(client, db):
     assert client.get(LIST, {"page": 99}).context["page_obj"].number == 3
 
 
+@pytest.mark.parametrize(
+    ("page", "expected"), [("2", 2), ("abc", 1), ("0", "last"), ("999", "last"), ("", 1)]
+)
+def test_each_page_holds_its_resources_in_order(client, many_resources, page, expected):
+    # Filtered and sorted: the resources of a page are those of the whole list at its place.
+    audience = Audience.objects.order_by("code").first()
+    response = client.get(LIST, {"audience": audience.code, "sort": "title", "page": page})
+    everyone = list(
+        Resource.objects.filter(audiences=audience)
+        .order_by("title", "pk")
+        .values_list("slug", flat=True)
+    )
+    last = (len(everyone) - 1) // 20 + 1
+    number = last if expected == "last" else expected
+    assert response.context["page_obj"].number == number
+    assert response.context["result"].total == len(everyone)
+    shown = [resource.slug for resource in response.context["resources"]]
+    assert shown == everyone[(number - 1) * 20 : number * 20]
+
+
 # --- One resource -------------------------------------------------------------------------------
 
 
