@@ -3,15 +3,19 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from repository.selectors import latest_resources
 from tests.factories import ResourceFactory
 
 
-def _plan(sql: str) -> str:
+def _plan(sql: str, *, sorted_by_index: bool = False) -> str:
     with connection.cursor() as cursor:
-        # A few rows only: without this, reading the whole table is cheaper than any index.
+        # A few rows only: without this, reading the whole table is cheaper than any index,
+        # and so is sorting them.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        if sorted_by_index:
+            cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(f"EXPLAIN {sql}")
         return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -25,3 +29,13 @@ def test_the_latest_resources_are_read_from_the_made_public_index(db):
     plan = _plan(query["sql"])
     assert "repository_resource_made_public" in plan
     assert "Sort" not in plan  # read in order, up to the limit
+
+
+@pytest.mark.postgres
+def test_the_list_without_search_words_reads_the_newest_index(client, db):
+    ResourceFactory.create_batch(3)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("repository:list")).status_code == 200
+    statement = next(query["sql"] for query in queries if query["sql"].startswith("WITH m "))
+    plan = _plan(statement, sorted_by_index=True)
+    assert "using repository_resource_newest" in plan
