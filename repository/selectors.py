@@ -197,7 +197,8 @@ class _Counted:
     page: list[int] = field(default_factory=list)  # the ids of the page, in order
 
     def column(self, but: str = "") -> int:
-        return 2 + (self.names.index(but) + 1 if but else 0)
+        # A filter given but empty once cleaned (blank words) is not active: nothing to leave out.
+        return 2 + (self.names.index(but) + 1 if but in self.names else 0)
 
     def counts(self, part: str, *, but: str = "", key: int = 0) -> dict[str, int]:
         counts: dict[str, int] = {}

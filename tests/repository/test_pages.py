@@ -204,6 +204,15 @@ def test_invalid_filter_gives_an_empty_list_not_an_error(client, catalogue):
     assert response.context["result"].total == 0
 
 
+def test_blank_filters_filter_nothing(client, catalogue):
+    everything = client.get(LIST).context["result"]
+    response = client.get(LIST, {"topic": " "})
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert result.total == everything.total
+    assert [f.options for f in result.facets] == [f.options for f in everything.facets]
+
+
 def test_pagination(client, db):
     Resource.objects.bulk_create(
         Resource(title=f"R {n}", slug=f"r-{n}", kind="tool", status="published") for n in range(45)
