@@ -125,7 +125,8 @@ def demo():
     return {
         "event": event,
         "programme": programme,
-        "resource": Resource.objects.filter(status="published").order_by("-published_at").first(),
+        # Public (not under embargo); the demo publishes all its resources at the same moment.
+        "resource": Resource.objects.published().order_by("-published_at", "pk").first(),
         "topic": Topic.objects.order_by("pk").first(),
         "certificate": Certificate.objects.order_by("pk").first(),
     }
