@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import OrganisationType, User
 from events.attendance import attendance_mark
 from events.models import (
     Certificate,
@@ -800,6 +800,7 @@ def seed_demo_events() -> dict[str, int]:
             _create_event(spec, lookups, now)
 
     _seed_registrations(now)
+    _seed_marathon_reach()
     return {
         "programmes": Programme.objects.count(),
         "partners": Partner.objects.count(),
@@ -901,3 +902,65 @@ def _seed_registrations(now: datetime) -> None:
     # Most attended every session, some only a few: those get no certificate.
     attendance_mark(registrations=registrations[:6], sessions=sessions)
     attendance_mark(registrations=registrations[6:], sessions=sessions[:3])
+
+
+# Made-up participants of the 2023 and 2024 Marathons, so that the reach reports have two
+# editions to compare. They are not the real participants (the event pages give the real
+# figures), have demo names and cannot sign in.
+REACH_DOMAIN = "participants.demo.example"
+REACH_COUNTRIES = [
+    "KE", "GH", "NG", "SN", "ET", "TZ", "UG", "ZA", "CM", "RW", "CI", "ZM",  # AFRO
+    "IN", "NP", "BD", "LK", "TH",  # SEARO
+    "EG", "PK", "JO", "MA",  # EMRO
+    "BR", "BO", "MX", "PE",  # AMRO
+    "PH", "VN", "ID",  # WPRO
+    "UA", "KZ",  # EURO
+]  # fmt: skip
+# Marathon -> the demo participants who registered (a range of their numbers): 14 of them
+# took part in both years.
+REACH_EDITIONS = {
+    "virtual-cgmp-training-marathon-2023": range(0, 24),
+    "virtual-cgmp-training-marathon-2024": range(10, 60),
+}
+
+
+def _reach_participant(number: int) -> User:
+    email = f"participant-{number + 1:02d}@{REACH_DOMAIN}"
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        kinds = list(OrganisationType)
+        user = User(
+            email=email,
+            full_name=f"Demo participant {number + 1}",
+            organisation=f"Demo organisation {number + 1} (demo)",
+            organisation_type=kinds[number % len(kinds)],
+            job_title="Quality professional (demo)",
+            country=REACH_COUNTRIES[number % len(REACH_COUNTRIES)],
+            privacy_accepted_at=timezone.now(),
+        )
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _seed_marathon_reach() -> None:
+    """Registrations and attendance of made-up participants for two past Marathons: most
+    attended enough sessions for a certificate, a few attended one or none. Created once."""
+    for slug, numbers in REACH_EDITIONS.items():
+        event = Event.objects.filter(slug=slug).first()
+        if event is None or Registration.objects.filter(event=event).exists():
+            continue
+        sessions = list(event.sessions.order_by("start"))
+        event.sessions_required = max(len(sessions) // 2, 1)
+        event.save(update_fields=["sessions_required"])
+        registrations = [
+            _register(
+                event,
+                _reach_participant(number),
+                Registration.Status.CONFIRMED,
+                event.start - timedelta(days=30 - position % 30),
+            )
+            for position, number in enumerate(numbers)
+        ]
+        attendance_mark(registrations=registrations[:-5], sessions=sessions)
+        attendance_mark(registrations=registrations[-5:-2], sessions=sessions[:1])

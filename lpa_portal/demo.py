@@ -1,5 +1,6 @@
 """Demo content for a local run, composed from each app's demo module."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts.demo import seed_demo_accounts
@@ -16,4 +17,6 @@ def seed_demo() -> dict[str, int]:
     counts.update(seed_demo_accounts())
     counts.update(seed_demo_repository())
     counts.update(seed_demo_events())
+    # The events add made-up participants of past editions.
+    counts["users"] = get_user_model().objects.count()
     return counts

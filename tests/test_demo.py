@@ -163,3 +163,31 @@ def test_demo_has_a_full_event_with_a_waiting_list_and_a_past_event_with_certifi
     assert attended.count() >= 5
     assert Certificate.objects.filter(registration__event=past).count() == attended.count()
     assert Registration.objects.filter(event=past, attended=False).exists()
+
+
+def test_demo_reports_compare_two_marathons_by_region():
+    from accounts.models import User
+    from events.models import Programme
+    from events.reports import reach_report, year_over_year
+
+    seed_demo()
+    seed_demo()
+    marathon = Programme.objects.get(slug="virtual-cgmp-training-marathon")
+    years = {row["year"]: row for row in year_over_year(programme=marathon)}
+
+    assert years[2024]["participants"] > years[2023]["participants"] > 0
+    assert years[2024]["countries"] > years[2023]["countries"] > 1
+    assert 0 < years[2024]["attended"] < years[2024]["confirmed"]
+    # People who took part in both years count once for the programme.
+    both = years[2023]["participants"] + years[2024]["participants"] + years[2025]["participants"]
+    assert reach_report(programme=marathon)["totals"]["participants"] < both
+    regions = {
+        row["label"]
+        for row in reach_report(event=marathon.events.get(edition_year=2024))["by_region"]
+    }
+    assert len(regions) == 6
+    # Made-up people, named as such, who cannot sign in.
+    participants = User.objects.filter(email__endswith="@participants.demo.example")
+    assert participants.count() == 60
+    assert all(user.full_name.startswith("Demo participant") for user in participants)
+    assert not any(user.has_usable_password() for user in participants)
