@@ -39,3 +39,12 @@ def test_the_list_without_search_words_reads_the_newest_index(client, db):
     statement = next(query["sql"] for query in queries if query["sql"].startswith("WITH m "))
     plan = _plan(statement, sorted_by_index=True)
     assert "using repository_resource_newest" in plan
+
+
+@pytest.mark.postgres
+def test_a_search_leaves_the_planner_settings_as_they_were(client, db):
+    ResourceFactory.create_batch(3, title="Validation of cleaning")
+    assert client.get(reverse("repository:list"), {"q": "validation"}).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_nestloop")
+        assert cursor.fetchone() == ("on",)
