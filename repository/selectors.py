@@ -644,9 +644,16 @@ def _topic_and_narrower(topic: Topic) -> QuerySet[Topic]:
     return Topic.objects.filter(Q(pk=topic.pk) | Q(parent=topic)).values("pk")
 
 
+def _tagged(topic: Topic) -> QuerySet:
+    """The ids of the resources tagged with the topic or a narrower one, read from the tags."""
+    return Resource.topics.through.objects.filter(topic__in=_topic_and_narrower(topic)).values(
+        "resource_id"
+    )
+
+
 def topic_resources(*, topic: Topic, user, page_number=None) -> Page:
     """The resources on the topic or one of its narrower topics, newest first."""
-    tagged = Resource.objects.filter(topics__in=_topic_and_narrower(topic)).values("pk")
+    tagged = _tagged(topic)
     queryset = (
         _visible(user)
         .filter(pk__in=tagged)
@@ -697,7 +704,7 @@ def feed_resources(*, topic: Topic | None = None, limit: int) -> list[Resource]:
     their narrower ones)."""
     queryset = Resource.objects.published()
     if topic is not None:
-        tagged = Resource.objects.filter(topics__in=_topic_and_narrower(topic)).values("pk")
+        tagged = _tagged(topic)
         queryset = queryset.filter(pk__in=tagged)
     return list(
         queryset.defer("search_metadata", "search_full")
