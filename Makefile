@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
 .PHONY: help install messages run test lint test-sqlite test-postgres bench bench-tools bench-http \
-	bench-search clean
+	bench-search bench-reports clean
 
 help:
 	@echo "make run    - set up everything and serve the portal with demo content at http://$(HOST):$(PORT)"
@@ -89,6 +89,10 @@ bench-http: install bench-tools messages
 # Repository search latency on PostgreSQL with 10,000 resources (a throwaway cluster).
 bench-search: install bench-tools
 	$(PY) -m tests.pgcluster -- $(PY) bench/search_latency.py
+
+# The staff reports' response time on the benchmark data (a throwaway cluster; not in `bench`).
+bench-reports: install bench-tools
+	$(PY) -m tests.pgcluster -- $(PY) bench/report_latency.py
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache
