@@ -12,30 +12,17 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lpa_portal.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
-os.environ.setdefault(
-    "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
-)
+import inprocess  # noqa: F401  (Django set up for in-process benchmarks)
 
-import django  # noqa: E402
+# isort: split
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from accounts.models import User  # noqa: E402
-from events.models import Event, Programme  # noqa: E402
+from accounts.models import User
+from events.models import Event, Programme
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 DIVIDE = int(os.environ.get("BENCH_DIVIDE", "1"))

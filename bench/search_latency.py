@@ -10,32 +10,16 @@ for several kinds of query and prints the median and 95th percentile per kind.
 import os
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lpa_portal.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-# Every search is rendered: the page cache would answer the repeated ones.
-os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
-# No collectstatic here: plain static storage is enough to render pages.
-os.environ.setdefault(
-    "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
-)
+import inprocess  # noqa: F401  (Django set up for in-process benchmarks)
 
-import django  # noqa: E402
+# isort: split
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from lpa_portal.bulk import Scale, seed_bulk  # noqa: E402
+from lpa_portal.bulk import Scale, seed_bulk
 
 RESOURCES = int(os.environ.get("BENCH_RESOURCES", "10000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "40"))
