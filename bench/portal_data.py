@@ -110,19 +110,27 @@ def _count(client: Client, url: str) -> int:
 
 
 def _queries(urls: list[str]) -> dict[str, dict[str, int | None]]:
-    """Per URL: the queries of a request the cache cannot answer (the second one, so that
-    one-off lookups of a fresh process are not counted), and of one it answers, with the cache
-    that the benchmark's server uses."""
+    """Per URL: the queries of a request made from scratch (neither the page cache nor the kept
+    parts of pages), of one the page cache cannot answer (its kept parts come from the cache),
+    and of one it answers (each the second request, so that one-off lookups of a fresh process
+    are not counted), with the cache that the benchmark's server uses."""
     counts = {}
     client = Client()
     for url in urls:
+        with override_settings(PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0):
+            _count(client, url)
+            made = _count(client, url)
         with override_settings(PAGE_CACHE_SECONDS=0):
             _count(client, url)
             uncached = _count(client, url)
         with override_settings(PAGE_CACHE_SECONDS=60):
             _count(client, url)
             cached = _count(client, url)
-        counts[url] = {"uncached": uncached, "cached": cached if cached < uncached else None}
+        counts[url] = {
+            "made": made,
+            "uncached": uncached,
+            "cached": cached if cached < uncached else None,
+        }
     return counts
 
 

@@ -8,7 +8,15 @@ from datetime import date, datetime
 from itertools import groupby
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.templatetags.tz import do_timezone
@@ -179,26 +187,30 @@ def programme_editions(*, programme: Programme) -> list[tuple[int, list[Event]]]
 
 
 def event_detail(*, slug: str, user) -> Event:
-    """One event with everything its page shows. Drafts only for staff (preview)."""
+    """One event with its programme. Drafts only for staff (preview). What else its page shows
+    is read by `event_page_content`, only when that part of the page is made."""
     queryset = Event.objects.all() if user.is_staff else Event.objects.published()
-    return (
-        queryset.select_related("programme")
-        .prefetch_related(
-            Prefetch(
-                "sessions",
-                queryset=Session.objects.select_related("topic").prefetch_related(
-                    "speakers", "resources"
-                ),
+    return queryset.select_related("programme").get(slug=slug)
+
+
+def event_page_content(*, event: Event) -> Event:
+    """Read, in a fixed number of queries, everything the body of the event's page shows."""
+    prefetch_related_objects(
+        [event],
+        Prefetch(
+            "sessions",
+            queryset=Session.objects.select_related("topic").prefetch_related(
+                "speakers", "resources"
             ),
-            "topics",
-            "audiences",
-            "product_areas",
-            "languages",
-            "partners",
-            "materials",
-        )
-        .get(slug=slug)
+        ),
+        "topics",
+        "audiences",
+        "product_areas",
+        "languages",
+        "partners",
+        "materials",
     )
+    return event
 
 
 def in_zone(value: datetime, zone) -> datetime:

@@ -6,9 +6,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -35,6 +37,7 @@ from events.forms import (
 )
 from events.models import AlertSubscription, Certificate, Event, Programme, Registration
 from events.structured_data import event_json_ld, json_ld_script
+from lpa_portal import fragments
 
 REGISTERED_MESSAGES = {
     Registration.Status.CONFIRMED: _("You are registered. We have sent you a confirmation email."),
@@ -52,15 +55,27 @@ class EventListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        result = selectors.event_list(params=self.request.GET, user=self.request.user)
-        context.update(
-            result=result,
-            page_obj=result.page,
-            events=result.page.object_list,
-            active_filters=[facet for facet in result.facets if facet.selected],
-            query=self.request.GET.get("q", ""),
-            open_only=self.request.GET.get("open") == "true",
-        )
+        request = self.request
+
+        def render() -> tuple[str, dict]:
+            result = selectors.event_list(params=request.GET, user=request.user)
+            html = render_to_string(
+                "events/_event_list_main.html",
+                {
+                    "result": result,
+                    "page_obj": result.page,
+                    "events": result.page.object_list,
+                    "active_filters": [facet for facet in result.facets if facet.selected],
+                    "query": request.GET.get("q", ""),
+                    "open_only": request.GET.get("open") == "true",
+                },
+                request,
+            )
+            return html, {"when": result.when}
+
+        # The same list for everyone: it varies on the URL alone.
+        main, facts = fragments.cached_part("event-list", (request.get_full_path(),), render)
+        context.update(main=main, when=facts["when"])
         return context
 
 
@@ -108,14 +123,37 @@ class EventDetailView(DetailView):
         if registration.can_register and user.is_authenticated and "form" not in kwargs:
             context["form"] = self._registration_form(event)
         visitor_zone = getattr(user, "time_zone", "") if user.is_authenticated else ""
-        url = self.request.build_absolute_uri(event.get_absolute_url())
+        request = self.request
+
+        def render() -> tuple[str, dict]:
+            selectors.event_page_content(event=event)
+            agenda = selectors.event_agenda(event=event, visitor_zone=visitor_zone)
+            parts = {
+                "event": event,
+                "agenda": agenda,
+                "speakers": selectors.event_speakers(event=event),
+                "visitor_zone": visitor_zone,
+            }
+            header = render_to_string("events/_event_header.html", parts, request)
+            body = render_to_string("events/_event_body.html", parts, request)
+            url = request.build_absolute_uri(event.get_absolute_url())
+            json_ld = json_ld_script(event_json_ld(event=event, url=url))
+            return header, {"body": body, "json_ld": str(json_ld), "has_agenda": bool(agenda)}
+
+        # The registration box is the visitor's own: it is made apart, every time.
+        header, facts = fragments.cached_part(
+            "event-page",
+            (request.build_absolute_uri(), fragments.viewer_kind(user), visitor_zone),
+            render,
+        )
         context.update(
             is_preview=event.status == Event.Status.DRAFT,
-            agenda=selectors.event_agenda(event=event, visitor_zone=visitor_zone),
-            speakers=selectors.event_speakers(event=event),
+            header=header,
+            body=mark_safe(facts["body"]),  # noqa: S308 - rendered by the template engine
+            json_ld=mark_safe(facts["json_ld"]),  # noqa: S308 - made by json_ld_script
+            has_agenda=facts["has_agenda"],
             registration=registration,
             visitor_zone=visitor_zone,
-            json_ld=json_ld_script(event_json_ld(event=event, url=url)),
             ics_url=reverse("events:ics", kwargs={"slug": event.slug}),
         )
         return context

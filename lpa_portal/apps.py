@@ -22,3 +22,6 @@ class PortalConfig(AppConfig):
     def ready(self):
         # Sent for each migrated app; the update is cheap and idempotent.
         post_migrate.connect(_sync_site, dispatch_uid="lpa_portal.sync_site")
+        from lpa_portal import fragments
+
+        fragments.connect_signals()

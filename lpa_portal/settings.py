@@ -125,6 +125,10 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Anonymous visitors' pages are kept this many seconds in that cache (lpa_portal/page_cache.py);
 # 0 turns the page cache off, as for a local run, where pages should change at once.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
+# The parts of pages that are the same for every visitor of a kind (lists, the body of an event or
+# resource page) are kept this long in that cache, for everyone, signed in or not
+# (lpa_portal/fragments.py). Any change to the content shows at once; 0 turns it off.
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=120)
 
 # --- Accounts -----------------------------------------------------------------------------------
 

@@ -2,10 +2,12 @@
 
 import sys
 
+from django.template.loader import render_to_string
 from django.views.defaults import server_error as default_server_error
 from django.views.generic import TemplateView
 
 from events import selectors as event_selectors
+from lpa_portal import fragments
 from lpa_portal.middleware import DATABASE_ERRORS, database_unavailable_response
 from repository import selectors as repository_selectors
 
@@ -15,8 +17,16 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["upcoming_events"] = event_selectors.upcoming_events(limit=3)
-        context["latest_resources"] = repository_selectors.latest_resources(limit=3)
+        request = self.request
+
+        def render() -> tuple[str, dict]:
+            lists = {
+                "upcoming_events": event_selectors.upcoming_events(limit=3),
+                "latest_resources": repository_selectors.latest_resources(limit=3),
+            }
+            return render_to_string("pages/_home_lists.html", lists, request), {}
+
+        context["lists"], _facts = fragments.cached_part("home-lists", (), render)
         return context
 
 

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Window
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.http import QueryDict
 from django.utils import timezone
@@ -103,12 +112,17 @@ class ResourceList:
     def active_facets(self) -> list[Facet]:
         return [facet for facet in self.facets if facet.selected]
 
+    @property
+    def filters(self) -> dict[str, str]:
+        """The active filters, as the search log keeps them."""
+        return {facet.name: facet.selected.value for facet in self.active_facets}
+
 
 def _visible(user) -> QuerySet[Resource]:
     return Resource.objects.visible_to(user)
 
 
-def resource_list(*, params: QueryDict, user) -> ResourceList:
+def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
     """The filtered, searched, sorted and paginated list.
 
     One statement (see `_count`) works out the total, every facet and the ids of the page from
@@ -138,13 +152,7 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     page.object_list = _page_resources(counted.page, query, user)
     facets = _facets(params, visible, query, counted, filterset, topics) if valid else []
     suggestions = _suggestions(params, counted, facets) if valid and paginator.count == 0 else []
-    if query and page.number == 1 and params.get("page", "1") in ("", "1"):
-        search_query_log(
-            query=query,
-            results=paginator.count,
-            filters={facet.name: facet.selected.value for facet in facets if facet.selected},
-        )
-    return ResourceList(
+    result = ResourceList(
         filterset=filterset,
         page=page,
         facets=facets,
@@ -154,6 +162,15 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
         suggestions=suggestions,
         broad_topics=[topic for topic in topics if topic.parent_id is None],
     )
+    if log:
+        log_search(params=params, query=query, total=result.total, filters=result.filters)
+    return result
+
+
+def log_search(*, params: QueryDict, query: str, total: int, filters: dict[str, str]) -> None:
+    """Log a search on its first page, anonymously (see repository.search.search_query_log)."""
+    if query and params.get("page", "1") in ("", "1"):
+        search_query_log(query=query, results=total, filters=filters)
 
 
 class _Sized:
@@ -533,46 +550,46 @@ def is_public(resource: Resource, now=None) -> bool:
     )
 
 
-def resource_detail(*, slug: str, user) -> ResourceDetail:
-    """One resource with everything its page shows, in a fixed number of queries.
+def resource_record(*, slug: str, user) -> Resource:
+    """The resource's record, if the visitor may see it (else Resource.DoesNotExist): what the
+    page's title and description need; `resource_detail` reads the rest."""
+    return (
+        _visible(user).defer("search_metadata", "search_full").select_related("supersedes")
+    ).get(slug=slug)
 
-    Raises Resource.DoesNotExist when the visitor may not see the record. The Q&A items are
-    only read when the visitor may open the content.
-    """
+
+def resource_detail(*, resource: Resource, user) -> ResourceDetail:
+    """The resource (from `resource_record`) with everything its page shows, in a fixed number
+    of queries. The Q&A items are only read when the visitor may open the content."""
     events = Resource._meta.get_field("events").related_model
     sessions = Resource._meta.get_field("sessions").related_model
-    resource = (
-        _visible(user)
-        .defer("search_metadata", "search_full")
-        .select_related("supersedes")
-        .prefetch_related(
-            Prefetch("files", queryset=ResourceFile.objects.defer("extracted_text")),
-            "topics",
-            "audiences",
-            "product_areas",
-            "regions",
-            Prefetch(
-                "superseded_by",
-                queryset=_visible(user).only(
-                    "pk", "slug", "title", "supersedes_id", "publication_date", "date_precision"
-                ),
+    prefetch_related_objects(
+        [resource],
+        Prefetch("files", queryset=ResourceFile.objects.defer("extracted_text")),
+        "topics",
+        "audiences",
+        "product_areas",
+        "regions",
+        Prefetch(
+            "superseded_by",
+            queryset=_visible(user).only(
+                "pk", "slug", "title", "supersedes_id", "publication_date", "date_precision"
             ),
-            # Repository is the lower layer: events are reached through the reverse relations
-            # only, and filtered with plain field lookups.
-            Prefetch(
-                "events",
-                queryset=events.objects.filter(status="published")
-                .select_related("programme")
-                .order_by("-start"),
-            ),
-            Prefetch(
-                "sessions",
-                queryset=sessions.objects.filter(event__status="published")
-                .select_related("event")
-                .order_by("-start"),
-            ),
-        )
-        .get(slug=slug)
+        ),
+        # Repository is the lower layer: events are reached through the reverse relations
+        # only, and filtered with plain field lookups.
+        Prefetch(
+            "events",
+            queryset=events.objects.filter(status="published")
+            .select_related("programme")
+            .order_by("-start"),
+        ),
+        Prefetch(
+            "sessions",
+            queryset=sessions.objects.filter(event__status="published")
+            .select_related("event")
+            .order_by("-start"),
+        ),
     )
     can_open = resource.can_open_files(user)
     qa_items = list(resource.qa_items.select_related("topic")) if can_open else []

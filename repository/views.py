@@ -1,8 +1,11 @@
 """Public pages of the knowledge repository: the list and search, a resource, a topic."""
 
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, TemplateView
 
+from lpa_portal import fragments
 from repository import selectors
 from repository.models import Resource, Topic
 
@@ -12,14 +15,38 @@ class ResourceListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        result = selectors.resource_list(params=self.request.GET, user=self.request.user)
-        context.update(
-            result=result,
-            page_obj=result.page,
-            resources=result.page.object_list,
-            query=result.query,
-            sort_options=selectors.sort_options(query=result.query),
+        request = self.request
+
+        def render() -> tuple[str, dict]:
+            result = selectors.resource_list(params=request.GET, user=request.user, log=False)
+            html = render_to_string(
+                "repository/_resource_list_main.html",
+                {
+                    "result": result,
+                    "page_obj": result.page,
+                    "resources": result.page.object_list,
+                    "query": result.query,
+                    "sort_options": selectors.sort_options(query=result.query),
+                },
+                request,
+            )
+            return html, {
+                "query": result.query,
+                "total": result.total,
+                "filters": result.filters,
+                "page_number": result.page.number,
+            }
+
+        main, facts = fragments.cached_part(
+            "resource-list",
+            (request.get_full_path(), fragments.viewer_kind(request.user)),
+            render,
+            apps=("repository",),
         )
+        selectors.log_search(
+            params=request.GET, query=facts["query"], total=facts["total"], filters=facts["filters"]
+        )
+        context.update(main=main, query=facts["query"], page_number=facts["page_number"])
         return context
 
 
@@ -29,20 +56,34 @@ class ResourceDetailView(DetailView):
 
     def get_object(self, queryset=None):
         try:
-            self.detail = selectors.resource_detail(
-                slug=self.kwargs["slug"], user=self.request.user
-            )
+            return selectors.resource_record(slug=self.kwargs["slug"], user=self.request.user)
         except Resource.DoesNotExist as error:
             raise Http404 from error
-        return self.detail.resource
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        request = self.request
+        user = request.user
+
+        def render() -> tuple[str, dict]:
+            detail = selectors.resource_detail(resource=self.object, user=user)
+            parts = {
+                "resource": detail.resource,
+                "detail": detail,
+                "access_notice": selectors.access_notice(resource=detail.resource, user=user),
+            }
+            head = render_to_string("repository/_resource_head.html", parts, request)
+            main = render_to_string("repository/_resource_main.html", parts, request)
+            return main, {"head": head}
+
+        main, facts = fragments.cached_part(
+            "resource-page",
+            (request.build_absolute_uri(), fragments.viewer_kind(user)),
+            render,
+        )
         context.update(
-            detail=self.detail,
-            access_notice=selectors.access_notice(
-                resource=self.detail.resource, user=self.request.user
-            ),
+            main=main,
+            head=mark_safe(facts["head"]),  # noqa: S308 - rendered by the template engine
         )
         return context
 

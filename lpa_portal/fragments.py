@@ -1,0 +1,178 @@
+"""Rendered parts of pages kept in Django's cache (shared in production), for everyone.
+
+The page cache (lpa_portal.page_cache) serves whole pages, and only to anonymous visitors. The
+parts of a page that are the same for every visitor of a kind (the facets and results of a list,
+the body of an event or resource page) are also kept here, so that signed-in people's pages, and
+anonymous ones past the page cache, are made quickly too. A part is kept under a key of
+
+- its name and what it varies on (the URL with its query string, the language, the kind of
+  visitor: what they may see);
+- the *data version*: a number per app with public content (events, repository), changed
+  whenever one of its content models is saved or deleted or a many-to-many link of one changes
+  (at once and again once the transaction commits, so that a part made from the data before the
+  commit cannot outlive it);
+- the current minute, so that what changes with time alone (an event becoming past, an embargo
+  ending, download counts updated in bulk) shows within a minute.
+
+Never kept: anything personal. The views render the personal parts (the registration box, the
+account menu, messages, forms that post) outside the kept parts, and `cached_part` refuses to
+keep HTML that holds a CSRF token. Off with FRAGMENT_CACHE_SECONDS=0. While the cache is
+unreachable, the parts are made as if it were off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "part:v1:"
+VERSION_PREFIX = "data-version:v1:"
+# The apps whose content public pages show, and their models that are not content: personal
+# records and logs, whose writes (a registration, a download) must not empty the kept parts.
+CONTENT_APPS = ("events", "repository")
+NOT_CONTENT = frozenset(
+    {
+        "events.registration",
+        "events.registrationstatuschange",
+        "events.invitation",
+        "events.attendance",
+        "events.certificate",
+        "events.feedback",
+        "events.message",
+        "events.emaildelivery",
+        "events.alertsubscription",
+        "events.alertitem",
+        "events.alert",
+        "repository.downloadevent",
+        "repository.searchquery",
+    }
+)
+# What every kept part of a page may show: the events and the repository (an event page lists
+# resources, a resource page events).
+ALL_CONTENT = CONTENT_APPS
+CSRF_MARK = "csrfmiddlewaretoken"
+
+
+def is_content(model) -> bool:
+    meta = model._meta
+    return meta.app_label in CONTENT_APPS and meta.label_lower not in NOT_CONTENT
+
+
+def _version_key(app: str) -> str:
+    return VERSION_PREFIX + app
+
+
+def data_versions(apps: Iterable[str] = ALL_CONTENT) -> str:
+    """The current data version of these apps, as one string (one cache round trip).
+
+    A version missing from the cache (never set, or evicted) is started at the current time in
+    nanoseconds: never a number used before, so no part kept under an older version comes back.
+    """
+    keys = [_version_key(app) for app in apps]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, time.time_ns(), None)
+            found[key] = cache.get(key)
+    return ".".join(str(found[key]) for key in keys)
+
+
+def bump(app: str) -> None:
+    """A new data version for `app`: every part made from its data is made again."""
+    try:
+        cache.set(_version_key(app), time.time_ns(), None)
+    except Exception:
+        # The parts then turn over with the minute; the write itself must not fail for this.
+        logger.warning("Cache unreachable; data version of %s not changed", app, exc_info=True)
+
+
+def _changed(sender, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return  # fixtures being loaded
+    action = kwargs.get("action")
+    if action is not None and not action.startswith("post_"):
+        return
+    model = sender
+    if action is not None:
+        # m2m_changed: the sender is the through model; the content is the model of either end.
+        instance = kwargs["instance"]
+        model = type(instance)
+        if not (is_content(model) or is_content(kwargs["model"])):
+            return
+    elif not is_content(model):
+        return
+    apps = {model._meta.app_label}
+    if action is not None:
+        apps.add(kwargs["model"]._meta.app_label)
+    for app in apps & set(CONTENT_APPS):
+        bump(app)
+        # Again once the data are visible to the other processes (see the module docstring).
+        transaction.on_commit(lambda app=app: bump(app), robust=True)
+
+
+def connect_signals() -> None:
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(_changed, dispatch_uid=f"lpa_portal.fragments.{id(signal)}")
+
+
+def viewer_kind(user) -> str:
+    """What sets apart what visitors see of public content: staff see drafts, and each access
+    level opens other files; signed-in or not changes the notices."""
+    from repository.models import access_level_of
+
+    if user.is_staff:
+        return "staff"
+    return f"{int(user.is_authenticated)}-{access_level_of(user)}"
+
+
+def part_key(name: str, vary: Iterable[object], *, apps: Iterable[str] = ALL_CONTENT) -> str:
+    minute = int(timezone.now().timestamp() // 60)
+    text = "|".join([name, get_language() or "", data_versions(apps), str(minute), *map(str, vary)])
+    return KEY_PREFIX + name + ":" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached_part(
+    name: str,
+    vary: Iterable[object],
+    render: Callable[[], tuple[str, dict]],
+    *,
+    apps: Iterable[str] = ALL_CONTENT,
+) -> tuple[SafeString, dict]:
+    """The HTML of a part and what else its page needs from it (a dict of plain values), kept
+    or made now by `render`, which returns them."""
+    seconds = settings.FRAGMENT_CACHE_SECONDS
+    if seconds <= 0:
+        html, extra = render()
+        return mark_safe(html), extra  # noqa: S308 - rendered by the template engine
+    try:
+        key = part_key(name, vary, apps=apps)
+        stored = cache.get(key)
+    except Exception:
+        logger.warning("Cache unreachable; part %s made uncached", name, exc_info=True)
+        html, extra = render()
+        return mark_safe(html), extra  # noqa: S308 - rendered by the template engine
+    if stored is not None:
+        html, extra = stored
+        return mark_safe(html), extra  # noqa: S308 - rendered by the template engine
+    html, extra = render()
+    if CSRF_MARK in html:
+        # A form that posts is personal (its token is the visitor's): never shared.
+        logger.error("Part %s holds a CSRF token; it is not kept", name)
+    else:
+        try:
+            cache.set(key, (str(html), extra), seconds)
+        except Exception:
+            logger.warning("Cache unreachable; part %s not kept", name, exc_info=True)
+    return mark_safe(html), extra  # noqa: S308 - rendered by the template engine
