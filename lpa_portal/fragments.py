@@ -5,8 +5,8 @@ parts of a page that are the same for every visitor of a kind (the facets and re
 the body of an event or resource page) are also kept here, so that signed-in people's pages, and
 anonymous ones past the page cache, are made quickly too. A part is kept under a key of
 
-- its name and what it varies on (the URL with its query string, the language, the kind of
-  visitor: what they may see);
+- its name and what it varies on (the URL with its query string, the language and time zone,
+  the kind of visitor: what they may see);
 - the *data version*: a number per app with public content (events, repository), changed
   whenever one of its content models is saved or deleted or a many-to-many link of one changes
   (at once and again once the transaction commits, so that a part made from the data before the
@@ -117,9 +117,15 @@ def _changed(sender, **kwargs) -> None:
     if action is not None:
         apps.add(kwargs["model"]._meta.app_label)
     for app in apps & set(CONTENT_APPS):
-        bump(app)
-        # Again once the data are visible to the other processes (see the module docstring).
-        transaction.on_commit(lambda app=app: bump(app), robust=True)
+        content_changed(app)
+
+
+def content_changed(app: str) -> None:
+    """Content of `app` changed: a new data version now, and again once the transaction commits
+    and the other processes see the change (see the module docstring). Writes that send no
+    signal (update(), raw SQL) call it themselves."""
+    bump(app)
+    transaction.on_commit(lambda: bump(app), robust=True)
 
 
 def connect_signals() -> None:
@@ -139,7 +145,9 @@ def viewer_kind(user) -> str:
 
 def part_key(name: str, vary: Iterable[object], *, apps: Iterable[str] = ALL_CONTENT) -> str:
     minute = int(timezone.now().timestamp() // 60)
-    text = "|".join([name, get_language() or "", data_versions(apps), str(minute), *map(str, vary)])
+    zone = timezone.get_current_timezone_name()
+    versions = data_versions(apps)
+    text = "|".join([name, get_language() or "", zone, versions, str(minute), *map(str, vary)])
     return KEY_PREFIX + name + ":" + hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -47,6 +47,7 @@ from django.db.models.lookups import Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from lpa_portal import fragments
 from repository.models import QAItem, Resource, ResourceFile, access_level_of
 from repository.models import SearchQuery as LoggedQuery
 
@@ -139,6 +140,8 @@ def resource_search_index_update(*, resource_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where="WHERE r.id = ANY(%s)"), [ids])
+    # Searches find the new words at once (the kept search results are made again).
+    fragments.content_changed("repository")
 
 
 def search_index_rebuild() -> int:
@@ -147,7 +150,9 @@ def search_index_rebuild() -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where=""))
-        return cursor.rowcount
+        updated = cursor.rowcount
+    fragments.content_changed("repository")
+    return updated
 
 
 # --- Query ------------------------------------------------------------------------------------

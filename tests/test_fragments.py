@@ -3,9 +3,10 @@ again, any change to the content shows at once, each kind of visitor gets their 
 personal (the registration box, a form's CSRF token) is ever kept."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+
+HOME_EVENTS = "lpa_portal.views.event_selectors.upcoming_events"
 
 
 @pytest.fixture(autouse=True)
@@ -230,3 +233,16 @@ def test_pages_are_made_while_the_cache_is_unreachable(client, monkeypatch, even
     event.title = "Renamed while the cache is down"
     event.save()  # the write does not fail either
     assert "Renamed while the cache is down" in _get(client, event.get_absolute_url())[0]
+
+
+@pytest.mark.django_db
+def test_kept_parts_still_serve_anonymous_visitors_while_the_database_fails(client):
+    EventFactory(title="Quality risk management course")
+    assert "Quality risk management course" in _get(client, "/en/")[0]
+    failing = OperationalError("server closed the connection unexpectedly")
+    with mock.patch(HOME_EVENTS, side_effect=failing):
+        html = _get(client, "/en/")[0]
+        assert "Quality risk management course" in html
+        # A part not kept yet needs the database: the friendly 503 page.
+        response = client.get("/fr/")
+    assert response.status_code == 503

@@ -27,9 +27,10 @@ def free_port() -> int:
 def portal_env(**overrides: str) -> dict[str, str]:
     """Production-like settings (DEBUG off) for a process of the portal."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    # Without the page cache every request reaches the database (it could answer from memory).
+    # Without the page cache and the kept parts of pages every request reaches the database
+    # (they could answer from memory: tests/test_fragments.py checks that they do).
     env.update(DEBUG="false", SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING")
-    env.update(PAGE_CACHE_SECONDS="0")
+    env.update(PAGE_CACHE_SECONDS="0", FRAGMENT_CACHE_SECONDS="0")
     env.update(overrides)
     return env
 
