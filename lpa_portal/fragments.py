@@ -26,10 +26,11 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -92,15 +93,18 @@ def data_versions(apps: Iterable[str] = ALL_CONTENT) -> str:
 def bump(app: str) -> None:
     """A new data version for `app`: every part made from its data is made again."""
     try:
-        cache.set(_version_key(app), time.time_ns(), None)
+        # In a savepoint when within a transaction: a cache kept in a table of the same database
+        # that fails must not spoil the caller's transaction (PostgreSQL would refuse the rest).
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            cache.set(_version_key(app), time.time_ns(), None)
     except Exception:
         # The parts then turn over with the minute; the write itself must not fail for this.
         logger.warning("Cache unreachable; data version of %s not changed", app, exc_info=True)
 
 
 def _changed(sender, **kwargs) -> None:
-    if kwargs.get("raw"):
-        return  # fixtures being loaded
+    if kwargs.get("raw") or sender.__module__ == "__fake__":
+        return  # fixtures being loaded, or a migration's historical models
     action = kwargs.get("action")
     if action is not None and not action.startswith("post_"):
         return

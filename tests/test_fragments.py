@@ -6,11 +6,12 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, connection
+from django.core.cache.backends.db import DatabaseCache
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from events.models import Registration
+from events.models import Event, Registration
 from lpa_portal import fragments
 from repository.models import SearchQuery
 from tests.factories import (
@@ -246,3 +247,18 @@ def test_kept_parts_still_serve_anonymous_visitors_while_the_database_fails(clie
         # A part not kept yet needs the database: the friendly 503 page.
         response = client.get("/fr/")
     assert response.status_code == 503
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_cache_table_does_not_spoil_the_transaction_of_an_edit(monkeypatch, event):
+    # A cache kept in a database table (CACHE_URL=dbcache://...) whose table is missing: the
+    # data version cannot be written, and PostgreSQL would refuse every later statement of the
+    # transaction if the failure were not confined to a savepoint.
+    monkeypatch.setattr(fragments, "cache", DatabaseCache("no_such_cache_table", {}))
+    with transaction.atomic():
+        event.title = "Renamed with the cache down"
+        event.save()
+        SessionFactory(event=event, title="Added with the cache down")
+        assert Event.objects.get(pk=event.pk).title == "Renamed with the cache down"
+    assert event.sessions.filter(title="Added with the cache down").exists()
