@@ -12,8 +12,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lpa_portal.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-# Every request is rendered: the page cache would answer the repeated ones.
+# Every request is rendered: the page cache and the kept parts of pages would answer the
+# repeated ones.
 os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
+os.environ.setdefault("FRAGMENT_CACHE_SECONDS", "0")
 # No collectstatic here: plain static storage is enough to render pages.
 os.environ.setdefault(
     "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
