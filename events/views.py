@@ -10,7 +10,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -57,9 +56,9 @@ class EventListView(TemplateView):
         context = super().get_context_data(**kwargs)
         request = self.request
 
-        def render() -> tuple[str, dict]:
+        def render() -> dict[str, object]:
             result = selectors.event_list(params=request.GET, user=request.user)
-            html = render_to_string(
+            main = render_to_string(
                 "events/_event_list_main.html",
                 {
                     "result": result,
@@ -71,11 +70,10 @@ class EventListView(TemplateView):
                 },
                 request,
             )
-            return html, {"when": result.when}
+            return {"main": main, "when": result.when}
 
         # The same list for everyone: it varies on the URL alone.
-        main, facts = fragments.cached_part("event-list", (request.get_full_path(),), render)
-        context.update(main=main, when=facts["when"])
+        context.update(fragments.cached_part("event-list", (request.get_full_path(),), render))
         return context
 
 
@@ -125,7 +123,7 @@ class EventDetailView(DetailView):
         visitor_zone = getattr(user, "time_zone", "") if user.is_authenticated else ""
         request = self.request
 
-        def render() -> tuple[str, dict]:
+        def render() -> dict[str, object]:
             selectors.event_page_content(event=event)
             agenda = selectors.event_agenda(event=event, visitor_zone=visitor_zone)
             parts = {
@@ -134,24 +132,24 @@ class EventDetailView(DetailView):
                 "speakers": selectors.event_speakers(event=event),
                 "visitor_zone": visitor_zone,
             }
-            header = render_to_string("events/_event_header.html", parts, request)
-            body = render_to_string("events/_event_body.html", parts, request)
             url = request.build_absolute_uri(event.get_absolute_url())
-            json_ld = json_ld_script(event_json_ld(event=event, url=url))
-            return header, {"body": body, "json_ld": str(json_ld), "has_agenda": bool(agenda)}
+            return {
+                "header": render_to_string("events/_event_header.html", parts, request),
+                "body": render_to_string("events/_event_body.html", parts, request),
+                "json_ld": json_ld_script(event_json_ld(event=event, url=url)),
+                "has_agenda": bool(agenda),
+            }
 
         # The registration box is the visitor's own: it is made apart, every time.
-        header, facts = fragments.cached_part(
-            "event-page",
-            (request.build_absolute_uri(), fragments.viewer_kind(user), visitor_zone),
-            render,
+        context.update(
+            fragments.cached_part(
+                "event-page",
+                (request.build_absolute_uri(), fragments.viewer_kind(user), visitor_zone),
+                render,
+            )
         )
         context.update(
             is_preview=event.status == Event.Status.DRAFT,
-            header=header,
-            body=mark_safe(facts["body"]),  # noqa: S308 - rendered by the template engine
-            json_ld=mark_safe(facts["json_ld"]),  # noqa: S308 - made by json_ld_script
-            has_agenda=facts["has_agenda"],
             registration=registration,
             visitor_zone=visitor_zone,
             ics_url=reverse("events:ics", kwargs={"slug": event.slug}),

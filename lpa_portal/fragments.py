@@ -33,7 +33,6 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
@@ -158,33 +157,31 @@ def part_key(name: str, vary: Iterable[object], *, apps: Iterable[str] = ALL_CON
 def cached_part(
     name: str,
     vary: Iterable[object],
-    render: Callable[[], tuple[str, dict]],
+    render: Callable[[], dict[str, object]],
     *,
     apps: Iterable[str] = ALL_CONTENT,
-) -> tuple[SafeString, dict]:
-    """The HTML of a part and what else its page needs from it (a dict of plain values), kept
-    or made now by `render`, which returns them."""
+) -> dict[str, object]:
+    """What a page needs from one of its parts, kept or made now by `render`: a dict of its HTML
+    (safe strings, as render_to_string gives them; the cache pickles them as such) and plain
+    values (a count, a flag) for the rest of the page."""
     seconds = settings.FRAGMENT_CACHE_SECONDS
     if seconds <= 0:
-        html, extra = render()
-        return mark_safe(html), extra  # noqa: S308 - rendered by the template engine
+        return render()
     try:
         key = part_key(name, vary, apps=apps)
         stored = cache.get(key)
     except Exception:
         logger.warning("Cache unreachable; part %s made uncached", name, exc_info=True)
-        html, extra = render()
-        return mark_safe(html), extra  # noqa: S308 - rendered by the template engine
+        return render()
     if stored is not None:
-        html, extra = stored
-        return mark_safe(html), extra  # noqa: S308 - rendered by the template engine
-    html, extra = render()
-    if CSRF_MARK in html:
+        return stored
+    values = render()
+    if any(isinstance(value, str) and CSRF_MARK in value for value in values.values()):
         # A form that posts is personal (its token is the visitor's): never shared.
         logger.error("Part %s holds a CSRF token; it is not kept", name)
     else:
         try:
-            cache.set(key, (str(html), extra), seconds)
+            cache.set(key, values, seconds)
         except Exception:
             logger.warning("Cache unreachable; part %s not kept", name, exc_info=True)
-    return mark_safe(html), extra  # noqa: S308 - rendered by the template engine
+    return values

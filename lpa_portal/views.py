@@ -19,14 +19,14 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         request = self.request
 
-        def render() -> tuple[str, dict]:
+        def render() -> dict[str, object]:
             lists = {
                 "upcoming_events": event_selectors.upcoming_events(limit=3),
                 "latest_resources": repository_selectors.latest_resources(limit=3),
             }
-            return render_to_string("pages/_home_lists.html", lists, request), {}
+            return {"lists": render_to_string("pages/_home_lists.html", lists, request)}
 
-        context["lists"], _facts = fragments.cached_part("home-lists", (), render)
+        context.update(fragments.cached_part("home-lists", (), render))
         return context
 
 

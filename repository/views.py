@@ -2,7 +2,6 @@
 
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, TemplateView
 
 from lpa_portal import fragments
@@ -17,9 +16,9 @@ class ResourceListView(TemplateView):
         context = super().get_context_data(**kwargs)
         request = self.request
 
-        def render() -> tuple[str, dict]:
+        def render() -> dict[str, object]:
             result = selectors.resource_list(params=request.GET, user=request.user, log=False)
-            html = render_to_string(
+            main = render_to_string(
                 "repository/_resource_list_main.html",
                 {
                     "result": result,
@@ -30,23 +29,24 @@ class ResourceListView(TemplateView):
                 },
                 request,
             )
-            return html, {
+            return {
+                "main": main,
                 "query": result.query,
                 "total": result.total,
                 "filters": result.filters,
                 "page_number": result.page.number,
             }
 
-        main, facts = fragments.cached_part(
+        part = fragments.cached_part(
             "resource-list",
             (request.get_full_path(), fragments.viewer_kind(request.user)),
             render,
             apps=("repository",),
         )
         selectors.log_search(
-            params=request.GET, query=facts["query"], total=facts["total"], filters=facts["filters"]
+            params=request.GET, query=part["query"], total=part["total"], filters=part["filters"]
         )
-        context.update(main=main, query=facts["query"], page_number=facts["page_number"])
+        context.update(part)
         return context
 
 
@@ -65,25 +65,22 @@ class ResourceDetailView(DetailView):
         request = self.request
         user = request.user
 
-        def render() -> tuple[str, dict]:
+        def render() -> dict[str, object]:
             detail = selectors.resource_detail(resource=self.object, user=user)
             parts = {
                 "resource": detail.resource,
                 "detail": detail,
                 "access_notice": selectors.access_notice(resource=detail.resource, user=user),
             }
-            head = render_to_string("repository/_resource_head.html", parts, request)
-            main = render_to_string("repository/_resource_main.html", parts, request)
-            return main, {"head": head}
+            return {
+                "head": render_to_string("repository/_resource_head.html", parts, request),
+                "main": render_to_string("repository/_resource_main.html", parts, request),
+            }
 
-        main, facts = fragments.cached_part(
-            "resource-page",
-            (request.build_absolute_uri(), fragments.viewer_kind(user)),
-            render,
-        )
         context.update(
-            main=main,
-            head=mark_safe(facts["head"]),  # noqa: S308 - rendered by the template engine
+            fragments.cached_part(
+                "resource-page", (request.build_absolute_uri(), fragments.viewer_kind(user)), render
+            )
         )
         return context
 

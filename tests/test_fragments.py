@@ -10,6 +10,7 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from events.models import Event, Registration
 from lpa_portal import fragments
@@ -211,7 +212,7 @@ def test_a_part_holding_a_csrf_token_is_not_kept(db):
 
     def render():
         calls.append(1)
-        return '<input type="hidden" name="csrfmiddlewaretoken" value="x">', {}
+        return {"form": mark_safe('<input type="hidden" name="csrfmiddlewaretoken" value="x">')}
 
     fragments.cached_part("form", (), render)
     fragments.cached_part("form", (), render)
@@ -262,3 +263,15 @@ def test_a_failing_cache_table_does_not_spoil_the_transaction_of_an_edit(monkeyp
         SessionFactory(event=event, title="Added with the cache down")
         assert Event.objects.get(pk=event.pk).title == "Renamed with the cache down"
     assert event.sessions.filter(title="Added with the cache down").exists()
+
+
+def test_kept_html_comes_back_safe_and_plain_values_as_they_were(db):
+    def render():
+        return {"html": mark_safe("<p>Kept</p>"), "text": "<p>escaped</p>", "count": 3}
+
+    made = fragments.cached_part("values", (), render)
+    kept = fragments.cached_part("values", (), lambda: pytest.fail("made again"))
+    assert kept == made
+    assert isinstance(kept["html"], SafeString)
+    assert not isinstance(kept["text"], SafeString)
+    assert kept["count"] == 3
