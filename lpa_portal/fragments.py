@@ -12,7 +12,8 @@ anonymous ones past the page cache, are made quickly too. A part is kept under a
   (at once and again once the transaction commits, so that a part made from the data before the
   commit cannot outlive it);
 - the current minute, so that what changes with time alone (an event becoming past, an embargo
-  ending, download counts updated in bulk) shows within a minute.
+  ending, download counts updated in bulk) shows within a minute (or two: while one request
+  makes a part for the new minute, the others get the one of the minute before).
 
 Never kept: anything personal. The views render the personal parts (the registration box, the
 account menu, messages, forms that post) outside the kept parts, and `cached_part` refuses to
@@ -63,6 +64,9 @@ NOT_CONTENT = frozenset(
 # resources, a resource page events).
 ALL_CONTENT = CONTENT_APPS
 CSRF_MARK = "csrfmiddlewaretoken"
+# While one request makes a part, the mark that it does so (it lapses if that request dies).
+MAKING = ":making"
+MAKING_SECONDS = 30
 
 
 def is_content(model) -> bool:
@@ -146,12 +150,19 @@ def viewer_kind(user) -> str:
     return f"{int(user.is_authenticated)}-{access_level_of(user)}"
 
 
-def part_key(name: str, vary: Iterable[object], *, apps: Iterable[str] = ALL_CONTENT) -> str:
+def part_keys(
+    name: str, vary: Iterable[object], *, apps: Iterable[str] = ALL_CONTENT
+) -> tuple[str, str]:
+    """The keys of a part in this minute and in the one before, for the same data."""
     minute = int(timezone.now().timestamp() // 60)
     zone = timezone.get_current_timezone_name()
-    versions = data_versions(apps)
-    text = "|".join([name, get_language() or "", zone, versions, str(minute), *map(str, vary)])
-    return KEY_PREFIX + name + ":" + hashlib.sha256(text.encode()).hexdigest()
+    common = [name, get_language() or "", zone, data_versions(apps), *map(str, vary)]
+
+    def key(at: int) -> str:
+        text = "|".join([*common, str(at)])
+        return KEY_PREFIX + name + ":" + hashlib.sha256(text.encode()).hexdigest()
+
+    return key(minute), key(minute - 1)
 
 
 def cached_part(
@@ -163,13 +174,20 @@ def cached_part(
 ) -> dict[str, object]:
     """What a page needs from one of its parts, kept or made now by `render`: a dict of its HTML
     (safe strings, as render_to_string gives them; the cache pickles them as such) and plain
-    values (a count, a flag) for the rest of the page."""
+    values (a count, a flag) for the rest of the page.
+
+    When the minute turns, one request makes the part again; the others that ask for it
+    meanwhile get the part of the minute before, if it is still kept (same data version: only
+    time has passed), rather than all making it at once.
+    """
     seconds = settings.FRAGMENT_CACHE_SECONDS
     if seconds <= 0:
         return render()
     try:
-        key = part_key(name, vary, apps=apps)
+        key, previous = part_keys(name, vary, apps=apps)
         stored = cache.get(key)
+        if stored is None and not cache.add(key + MAKING, 1, MAKING_SECONDS):
+            stored = cache.get(previous)
     except Exception:
         logger.warning("Cache unreachable; part %s made uncached", name, exc_info=True)
         return render()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.core.cache.backends.db import DatabaseCache
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -275,3 +276,46 @@ def test_kept_html_comes_back_safe_and_plain_values_as_they_were(db):
     assert isinstance(kept["html"], SafeString)
     assert not isinstance(kept["text"], SafeString)
     assert kept["count"] == 3
+
+
+def _at(monkeypatch, moment):
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+def _hold_the_making_mark(name):
+    key, _previous = fragments.part_keys(name, ())
+    assert cache.add(key + fragments.MAKING, 1, fragments.MAKING_SECONDS)
+
+
+def test_while_one_request_remakes_a_part_the_others_get_the_one_of_the_minute_before(
+    db, monkeypatch
+):
+    start = timezone.now().replace(second=10)
+    _at(monkeypatch, start)
+    fragments.cached_part("list", (), lambda: {"html": "made at first"})
+    _at(monkeypatch, start + timedelta(minutes=1))
+    _hold_the_making_mark("list")  # another request is making it for the new minute
+    kept = fragments.cached_part("list", (), lambda: pytest.fail("made twice at once"))
+    assert kept == {"html": "made at first"}
+
+
+def test_after_a_content_change_the_part_of_the_minute_before_is_never_served(db, monkeypatch):
+    start = timezone.now().replace(second=10)
+    _at(monkeypatch, start)
+    fragments.cached_part("list", (), lambda: {"html": "before the change"})
+    fragments.bump("events")
+    _at(monkeypatch, start + timedelta(minutes=1))
+    _hold_the_making_mark("list")
+    assert fragments.cached_part("list", (), lambda: {"html": "after"}) == {"html": "after"}
+
+
+def test_a_part_is_made_once_then_kept_for_the_minute(db):
+    calls = []
+
+    def render():
+        calls.append(1)
+        return {"html": "list"}
+
+    for _ in range(3):
+        fragments.cached_part("list", (), render)
+    assert len(calls) == 1
