@@ -9,7 +9,6 @@ so apply the rules of seats and the waiting list; their pages are read-only.
 
 from __future__ import annotations
 
-import secrets
 import zoneinfo
 from collections import defaultdict
 from datetime import datetime
@@ -66,6 +65,7 @@ from events.models import (
     RegistrationStatusChange,
     Session,
     Speaker,
+    invitation_code_new,
 )
 from events.services import (
     event_banner_renditions_update,
@@ -246,14 +246,6 @@ class QuestionInline(admin.TabularInline):
     extra = 0
 
 
-# No 0/O or 1/I: codes are read out and typed in by hand.
-INVITATION_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def _new_invitation_code(length: int = 10) -> str:
-    return "".join(secrets.choice(INVITATION_CODE_ALPHABET) for _position in range(length))
-
-
 class InvitationInlineForm(forms.ModelForm):
     class Meta:
         model = Invitation
@@ -266,7 +258,7 @@ class InvitationInlineForm(forms.ModelForm):
             self.fields["code"].help_text = _("Leave blank to have one made up.")
 
     def clean_code(self) -> str:
-        return (self.cleaned_data.get("code") or "").strip() or _new_invitation_code()
+        return (self.cleaned_data.get("code") or "").strip() or invitation_code_new()
 
 
 class InvitationInline(admin.TabularInline):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.filters import EventFilter
 from events.models import Event, Programme, Registration, Session
-from repository.models import Topic
+from repository.models import Resource, Topic
 
 PAGE_SIZE = 12
 
@@ -193,14 +193,15 @@ def event_detail(*, slug: str, user) -> Event:
     return queryset.select_related("programme").get(slug=slug)
 
 
-def event_page_content(*, event: Event) -> Event:
-    """Read, in a fixed number of queries, everything the body of the event's page shows."""
+def event_page_content(*, event: Event, user) -> Event:
+    """Read, in a fixed number of queries, everything the body of the event's page shows; of
+    its resources, only those the visitor may see."""
     prefetch_related_objects(
         [event],
         Prefetch(
             "sessions",
             queryset=Session.objects.select_related("topic").prefetch_related(
-                "speakers", "resources"
+                "speakers", Prefetch("resources", queryset=Resource.objects.visible_to(user))
             ),
         ),
         "topics",
@@ -208,7 +209,7 @@ def event_page_content(*, event: Event) -> Event:
         "product_areas",
         "languages",
         "partners",
-        "materials",
+        Prefetch("materials", queryset=Resource.objects.visible_to(user)),
     )
     return event
 
@@ -315,7 +316,13 @@ def event_registration_state(
             closes=event.registration_closes,
             can_register=can_register,
         )
-    if event.registration_mode == mode.APPROVAL:
+    unverified = user.is_authenticated and event.audience_fit(user) == Event.AUDIENCE_UNVERIFIED
+    if unverified:
+        message = _(
+            "Registration is open. Your type of organisation has not been verified by the LPA "
+            "team yet, so the organisers confirm your place."
+        )
+    elif event.registration_mode == mode.APPROVAL:
         message = _("Registration is open. Places are confirmed by the organisers.")
     elif event.capacity is not None and seats_taken(event=event) >= event.capacity:
         return RegistrationState(
@@ -400,7 +407,7 @@ def registrations_of_user(*, user) -> list[Registration]:
         _ahead_on_waiting_list()
         .filter(user=user)
         .select_related("event", "event__programme", "certificate", "feedback")
-        .prefetch_related("event__materials")
+        .prefetch_related(Prefetch("event__materials", queryset=Resource.objects.visible_to(user)))
         .order_by("-event__start", "-pk")
     )
     now = timezone.now()

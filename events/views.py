@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, TemplateView
 
+from accounts.ratelimits import client_address, client_ip
 from events import alerts, selectors, services
 from events.attendance import (
     FeedbackAlreadyGiven,
@@ -103,6 +104,7 @@ class EventDetailView(DetailView):
                 answers=form.answers(),
                 consent=form.cleaned_data["consent"],
                 invitation_code=form.cleaned_data.get("invitation_code", ""),
+                address=client_address(client_ip(request)),
             )
         except RegistrationError as error:
             messages.error(request, error.message)
@@ -124,7 +126,7 @@ class EventDetailView(DetailView):
         request = self.request
 
         def render() -> dict[str, object]:
-            selectors.event_page_content(event=event)
+            selectors.event_page_content(event=event, user=user)
             agenda = selectors.event_agenda(event=event, visitor_zone=visitor_zone)
             parts = {
                 "event": event,
@@ -226,7 +228,7 @@ class CertificateDownloadView(LoginRequiredMixin, View):
             language = get_language()
         with translation.override(language):
             # The QR code leads to the verification page in the certificate's language.
-            verify_url = request.build_absolute_uri(certificate.get_absolute_url())
+            verify_url = request.build_absolute_uri(certificate.verification_path())
         pdf = certificate_pdf(certificate=certificate, language=language, verify_url=verify_url)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = (

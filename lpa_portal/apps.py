@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
@@ -16,6 +17,7 @@ def _sync_site(sender, **kwargs):
 
 
 class PortalConfig(AppConfig):
+    default = True
     name = "lpa_portal"
     verbose_name = "LPA Portal"
 
@@ -25,3 +27,10 @@ class PortalConfig(AppConfig):
         from lpa_portal import fragments
 
         fragments.connect_signals()
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the portal's site (lpa_portal.admin_site) as `admin.site`."""
+
+    default = False
+    default_site = "lpa_portal.admin_site.PortalAdminSite"

@@ -7,7 +7,9 @@ from django.utils.translation import get_language, get_language_info
 
 def portal(request):
     current = get_language()
-    path = request.get_full_path()
+    # Always a path on this site: a request for `//evil.example/en/` (or `/\\evil.example/`)
+    # must not give links that browsers read as another host.
+    path = "/" + request.get_full_path().lstrip("/\\")
     language_links = [
         {
             "code": code,

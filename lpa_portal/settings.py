@@ -36,7 +36,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # --- Applications -----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "lpa_portal.apps.PortalAdminConfig",  # Django's admin, with the portal's AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -154,6 +154,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Adding, changing or removing an email address asks for the password again (allauth's
+# reauthentication flow), so that a click in a signed-in session cannot hand the account to
+# someone else's address; changing the password asks for the current one.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
@@ -207,11 +211,23 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Repository files, which may be restricted, embargoed or withdrawn: apart from public images and
+# never served by a URL, only through the download view (repository/storage.py).
+PROTECTED_MEDIA_ROOT = Path(
+    env.str("PROTECTED_MEDIA_ROOT", default=str(BASE_DIR / "var" / "protected"))
+)
 STORAGES = {
-    # Files only through the storage API; production points this at object storage.
+    # Files only through the storage API; production points these at object storage.
+    # Public images (event banners and their renditions), served at MEDIA_URL.
     "default": {
         "BACKEND": env.str(
             "DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage"
+        )
+    },
+    # Repository files: a private location that nothing serves by path.
+    "protected": {
+        "BACKEND": env.str(
+            "PROTECTED_FILE_STORAGE", default="repository.storage.ProtectedFileSystemStorage"
         )
     },
     "staticfiles": {

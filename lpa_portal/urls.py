@@ -3,7 +3,6 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from lpa_portal.health import healthz
@@ -12,10 +11,6 @@ from lpa_portal.views import HomeView
 
 # A database outage outside any view gets the 503 page too (see lpa_portal.middleware).
 handler500 = "lpa_portal.views.server_error"
-
-admin.site.site_header = _("LPA Portal administration")
-admin.site.site_title = _("LPA Portal admin")
-admin.site.index_title = _("Events, registrations and the knowledge repository")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -101,6 +101,29 @@ class TopicAdmin(admin.ModelAdmin):
 # --- Files of a resource -----------------------------------------------------------------------
 
 
+class _StoredFile:
+    """What the file input shows of a stored file: its name, linked to the download view (a
+    protected file has no URL of its own)."""
+
+    def __init__(self, name: str, url: str):
+        self.name, self.url = name, url
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProtectedFileInput(forms.ClearableFileInput):
+    download_url = ""
+
+    def is_initial(self, value) -> bool:
+        return bool(value and getattr(value, "name", None))
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _StoredFile(value.name, self.download_url)
+        return None
+
+
 class ResourceFileForm(forms.ModelForm):
     """A new upload is checked for what its content is before anything is stored."""
 
@@ -109,11 +132,17 @@ class ResourceFileForm(forms.ModelForm):
     class Meta:
         model = ResourceFile
         fields = ("language", "title", "file", "external_url", "order")
+        widgets = {"file": ProtectedFileInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.upload_info = None
         self.stored_name = self.instance.file.name if self.instance.pk else ""
+        if self.stored_name:
+            self.fields["file"].widget.download_url = reverse(
+                "repository:download",
+                kwargs={"slug": self.instance.resource.slug, "file_id": self.instance.pk},
+            )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

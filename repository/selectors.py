@@ -167,10 +167,12 @@ def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
     return result
 
 
-def log_search(*, params: QueryDict, query: str, total: int, filters: dict[str, str]) -> None:
+def log_search(
+    *, params: QueryDict, query: str, total: int, filters: dict[str, str], visitor: str = ""
+) -> None:
     """Log a search on its first page, anonymously (see repository.search.search_query_log)."""
     if query and params.get("page", "1") in ("", "1"):
-        search_query_log(query=query, results=total, filters=filters)
+        search_query_log(query=query, results=total, filters=filters, visitor=visitor)
 
 
 class _Sized:
@@ -543,13 +545,6 @@ class ResourceDetail:
         return next((f for f in self.files if f.file and f.mime_type == "application/pdf"), None)
 
 
-def is_public(resource: Resource, now=None) -> bool:
-    now = now or timezone.now()
-    return resource.status == Resource.Status.PUBLISHED and not (
-        resource.embargo_until and resource.embargo_until > now
-    )
-
-
 def resource_record(*, slug: str, user) -> Resource:
     """The resource's record, if the visitor may see it (else Resource.DoesNotExist): what the
     page's title and description need; `resource_detail` reads the rest."""
@@ -594,7 +589,7 @@ def resource_detail(*, resource: Resource, user) -> ResourceDetail:
     can_open = resource.can_open_files(user)
     qa_items = list(resource.qa_items.select_related("topic")) if can_open else []
     supersedes = resource.supersedes
-    if supersedes is not None and not (user.is_staff or is_public(supersedes)):
+    if supersedes is not None and not supersedes.is_visible_to(user):
         supersedes = None
     return ResourceDetail(
         resource=resource,

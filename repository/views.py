@@ -4,6 +4,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.views.generic import DetailView, TemplateView
 
+from accounts.ratelimits import visitor_key
 from lpa_portal import fragments
 from repository import selectors
 from repository.models import Resource, Topic
@@ -44,7 +45,11 @@ class ResourceListView(TemplateView):
             apps=("repository",),
         )
         selectors.log_search(
-            params=request.GET, query=part["query"], total=part["total"], filters=part["filters"]
+            params=request.GET,
+            query=part["query"],
+            total=part["total"],
+            filters=part["filters"],
+            visitor=visitor_key(request),
         )
         context.update(part)
         return context
