@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import zoneinfo
@@ -13,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +94,35 @@ class Speaker(models.Model):
         return f"{self.name} ({self.organisation})" if self.organisation else self.name
 
 
+class RegistrationStatus:
+    """What an event's registration says to everyone at a moment (`Event.registration_status`).
+
+    One rule for the cards of the lists, the event and programme pages and the emails; the
+    registration box adds what concerns the visitor (registered, on the waiting list…).
+    """
+
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+    ENDED = "ended"
+    NO_REGISTRATION = "no_registration"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+    EXTERNAL = "external"
+    INVITATION = "invitation"
+    APPROVAL = "approval"
+    FULL = "full"
+    FEW_LEFT = "few_left"
+    OPEN = "open"
+
+    # Open to new registrations on this portal now (the waiting list of a full event included).
+    TAKING = (INVITATION, APPROVAL, FULL, FEW_LEFT, OPEN)
+
+
+# "Few places left": at most this share of the capacity, and at least this many places.
+FEW_PLACES_SHARE = 0.1
+FEW_PLACES_AT_LEAST = 3
+
+
 class EventQuerySet(models.QuerySet):
     def published(self):
         """Events the public may see: published, and cancelled or postponed ones too (their page
@@ -115,6 +146,18 @@ class EventQuerySet(models.QuerySet):
             # Without an explicit closing time, registration closes when the event starts.
             Q(registration_closes__isnull=True, start__gt=now) | Q(registration_closes__gt=now),
         )
+
+    def with_seats_taken(self):
+        """Each event gets `seats_taken_count`, the confirmed places, for `Event.seats_taken`
+        (so that a list of cards needs no query per event)."""
+        confirmed = (
+            Registration.objects.filter(event=OuterRef("pk"), status=Registration.Status.CONFIRMED)
+            .order_by()
+            .values("event")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(seats_taken_count=Coalesce(Subquery(confirmed), 0))
 
 
 class Event(models.Model):
@@ -307,6 +350,69 @@ class Event(models.Model):
             errors["city"] = _("An in-person or hybrid event needs a city.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def registration_deadline(self) -> datetime:
+        """When registration closes: its explicit closing time, or else the start."""
+        return self.registration_closes or self.start
+
+    @property
+    def cancellation_ends(self) -> datetime:
+        """Until when participants may cancel: the cancellation deadline, or else the start, and
+        never after the start."""
+        return min(self.cancellation_deadline or self.start, self.start)
+
+    def seats_taken(self) -> int:
+        """Confirmed places: from `EventQuerySet.with_seats_taken` when the list read them."""
+        taken = getattr(self, "seats_taken_count", None)
+        if taken is None:
+            taken = self.registrations.filter(status=Registration.Status.CONFIRMED).count()
+        return taken
+
+    def seats_left(self) -> int | None:
+        """Free places (never below 0), or None when the event has no limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken(), 0)
+
+    def few_places_threshold(self) -> int:
+        return max(FEW_PLACES_AT_LEAST, math.ceil((self.capacity or 0) * FEW_PLACES_SHARE))
+
+    def registration_status(self, now: datetime | None = None, *, seats: bool = True) -> str:
+        """The state of the event's registration for everyone now (a `RegistrationStatus`).
+
+        The seats are counted only for an open event with a limit, and not at all with
+        `seats=False` (OPEN then stands for FULL and FEW_LEFT too)."""
+        now = now or timezone.now()
+        mode = self.RegistrationMode
+        if self.status == self.Status.CANCELLED:
+            return RegistrationStatus.CANCELLED
+        if self.status == self.Status.POSTPONED:
+            return RegistrationStatus.POSTPONED
+        if self.end < now:
+            return RegistrationStatus.ENDED
+        if self.registration_mode == mode.CLOSED:
+            return RegistrationStatus.NO_REGISTRATION
+        if self.registration_opens and now < self.registration_opens:
+            return RegistrationStatus.NOT_YET
+        if now >= self.registration_deadline:
+            return RegistrationStatus.CLOSED
+        if self.registration_mode == mode.EXTERNAL:
+            return RegistrationStatus.EXTERNAL
+        if self.registration_mode == mode.INVITATION:
+            return RegistrationStatus.INVITATION
+        if self.registration_mode == mode.APPROVAL:
+            return RegistrationStatus.APPROVAL
+        left = self.seats_left() if seats else None
+        if left is not None and left <= 0:
+            return RegistrationStatus.FULL
+        if left is not None and left <= self.few_places_threshold():
+            return RegistrationStatus.FEW_LEFT
+        return RegistrationStatus.OPEN
+
+    def has_waiting_list(self) -> bool:
+        """Whether people are waiting for a place."""
+        return self.registrations.filter(status=Registration.Status.WAITLISTED).exists()
 
     @property
     def banner_image(self) -> dict | None:
@@ -592,6 +698,13 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def participant_may_cancel(self, now: datetime | None = None) -> bool:
+        """Whether the participant may cancel it themselves: active, not attended, and before
+        the event's cancellation deadline (by default its start; never after it). Staff may
+        cancel at any time."""
+        now = now or timezone.now()
+        return self.is_active and not self.attended and now < self.event.cancellation_ends
 
 
 class RegistrationStatusChange(models.Model):

@@ -22,9 +22,17 @@ from django.http import QueryDict
 from django.templatetags.tz import do_timezone
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from events.filters import EventFilter
-from events.models import Event, Programme, Registration, Session
+from events.models import (
+    Event,
+    Programme,
+    Registration,
+    RegistrationStatus,
+    RegistrationStatusChange,
+    Session,
+)
 from repository.models import Resource, Topic
 
 PAGE_SIZE = 12
@@ -87,8 +95,10 @@ def event_list(*, params: QueryDict, user) -> EventList:
     base = _visible_events(user)
     filterset = EventFilter(params, queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
-    queryset = queryset.select_related("programme").order_by(
-        "-start" if when == "past" else "start", "pk"
+    queryset = (
+        queryset.select_related("programme")
+        .with_seats_taken()
+        .order_by("-start" if when == "past" else "start", "pk")
     )
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
@@ -280,28 +290,30 @@ class RegistrationState:
 def event_registration_state(
     *, event: Event, user, now: datetime | None = None
 ) -> RegistrationState:
+    """The registration box: the event's `registration_status` (one rule with the cards), and
+    what concerns this visitor (their registration, their unverified type of organisation)."""
     now = now or timezone.now()
-    mode = Event.RegistrationMode
     registration = active_registration(event=event, user=user)
     if registration is not None:
         return _registered_state(event, registration, now)
-    if event.status == Event.Status.CANCELLED:
+    status = event.registration_status(now)
+    S = RegistrationStatus
+    if status == S.CANCELLED:
         return RegistrationState("cancelled", _("This event has been cancelled."))
-    if event.status == Event.Status.POSTPONED:
+    if status == S.POSTPONED:
         return RegistrationState(
             "postponed", _("This event has been postponed. New dates will be announced.")
         )
-    if event.end < now:
+    if status == S.ENDED:
         return RegistrationState("ended", _("This event has ended."))
-    if event.registration_mode == mode.CLOSED:
+    if status == S.NO_REGISTRATION:
         return RegistrationState("no_registration", _("Registration is not open for this event."))
-    if event.registration_opens and now < event.registration_opens:
+    if status == S.NOT_YET:
         # The template says "Registration opens on <date>".
         return RegistrationState("not_yet", "", opens=event.registration_opens)
-    # Without an explicit closing time, registration closes when the event starts.
-    if now >= (event.registration_closes or event.start):
+    if status == S.CLOSED:
         return RegistrationState("closed", _("Registration is closed."))
-    if event.registration_mode == mode.EXTERNAL:
+    if status == S.EXTERNAL:
         return RegistrationState(
             "external",
             _("Registration is on the organiser's website."),
@@ -309,7 +321,7 @@ def event_registration_state(
             closes=event.registration_closes,
         )
     can_register = event.status == Event.Status.PUBLISHED
-    if event.registration_mode == mode.INVITATION:
+    if status == S.INVITATION:
         return RegistrationState(
             "invitation",
             _("This event is by invitation only. Register with the code you received."),
@@ -322,15 +334,22 @@ def event_registration_state(
             "Registration is open. Your type of organisation has not been verified by the LPA "
             "team yet, so the organisers confirm your place."
         )
-    elif event.registration_mode == mode.APPROVAL:
+    elif status == S.APPROVAL:
         message = _("Registration is open. Places are confirmed by the organisers.")
-    elif event.capacity is not None and seats_taken(event=event) >= event.capacity:
+    elif status == S.FULL:
         return RegistrationState(
             "full",
             _("The event is full. You can join the waiting list: free places go to it in order."),
             closes=event.registration_closes,
             can_register=can_register,
         )
+    elif status == S.FEW_LEFT:
+        left = event.seats_left()
+        message = ngettext(
+            "Registration is open. Only %(count)s place is left.",
+            "Registration is open. Only %(count)s places are left.",
+            left,
+        ) % {"count": left}
     else:
         message = _("Registration is open.")
     return RegistrationState(
@@ -339,7 +358,8 @@ def event_registration_state(
 
 
 def _registered_state(event: Event, registration: Registration, now: datetime) -> RegistrationState:
-    can_cancel = now < (event.cancellation_deadline or event.start)
+    registration.event = event
+    can_cancel = registration.participant_may_cancel(now)
     status = Registration.Status
     if registration.status == status.CONFIRMED:
         return RegistrationState(
@@ -362,10 +382,6 @@ def _registered_state(event: Event, registration: Registration, now: datetime) -
         registration=registration,
         can_cancel=can_cancel,
     )
-
-
-def seats_taken(*, event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
 
 
 def active_registration(*, event: Event, user) -> Registration | None:
@@ -400,28 +416,83 @@ def _ahead_on_waiting_list():
     return Registration.objects.annotate(ahead=Coalesce(Subquery(ahead), 0))
 
 
-def registrations_of_user(*, user) -> list[Registration]:
-    """My registrations: newest event first, with the waiting-list position of each, the
-    certificate and what a confirmed registrant may open. A fixed number of queries."""
+@dataclass
+class EventRegistrations:
+    """One event in My registrations: the person's registration that counts (the active one,
+    else the latest) and the history of all their registrations for it, oldest first."""
+
+    event: Event
+    registration: Registration
+    history: list[RegistrationStatusChange]
+    is_upcoming: bool
+
+    @property
+    def certificate(self):
+        certificate = getattr(self.registration, "certificate", None)
+        return certificate if certificate is not None and certificate.revoked_at is None else None
+
+    @property
+    def can_give_feedback(self) -> bool:
+        return (
+            self.registration.attended
+            and not self.is_upcoming
+            and getattr(self.registration, "feedback", None) is None
+        )
+
+
+@dataclass
+class MyRegistrations:
+    upcoming: list[EventRegistrations]
+    past: list[EventRegistrations]
+
+    def __bool__(self) -> bool:
+        return bool(self.upcoming or self.past)
+
+
+def registrations_of_user(*, user, now: datetime | None = None) -> MyRegistrations:
+    """My registrations, one entry per event: upcoming events soonest first, then past events
+    latest first. Each has the registration that counts with its waiting-list position and
+    whether the person may still cancel it, the certificate, and the history of every
+    registration for the event (a cancelled one and a new one read as one story). A fixed
+    number of queries."""
+    now = now or timezone.now()
     registrations = list(
         _ahead_on_waiting_list()
         .filter(user=user)
         .select_related("event", "event__programme", "certificate", "feedback")
-        .prefetch_related(Prefetch("event__materials", queryset=Resource.objects.visible_to(user)))
-        .order_by("-event__start", "-pk")
+        .prefetch_related(
+            Prefetch("event__materials", queryset=Resource.objects.visible_to(user)),
+            Prefetch(
+                "status_changes", queryset=RegistrationStatusChange.objects.order_by("created_at")
+            ),
+        )
+        .order_by("created_at", "pk")
     )
-    now = timezone.now()
+    by_event: dict[int, list[Registration]] = {}
     for registration in registrations:
-        registration.position = (
-            registration.ahead + 1
-            if registration.status == Registration.Status.WAITLISTED
-            else None
+        by_event.setdefault(registration.event_id, []).append(registration)
+    upcoming, past = [], []
+    for group in by_event.values():
+        active = [registration for registration in group if registration.is_active]
+        current = active[-1] if active else group[-1]
+        event = current.event
+        for registration in group:
+            registration.event = event
+        current.position = (
+            current.ahead + 1 if current.status == Registration.Status.WAITLISTED else None
         )
-        event = registration.event
-        registration.can_cancel = registration.is_active and now < (
-            event.cancellation_deadline or event.start
+        current.can_cancel = current.participant_may_cancel(now)
+        history = sorted(
+            (change for registration in group for change in registration.status_changes.all()),
+            key=lambda change: (change.created_at, change.pk),
         )
-    return registrations
+        entry = EventRegistrations(
+            event=event, registration=current, history=history, is_upcoming=event.end >= now
+        )
+        (upcoming if entry.is_upcoming else past).append(entry)
+    upcoming.sort(key=lambda entry: (entry.event.start, entry.event.pk))
+    past.sort(key=lambda entry: (entry.event.start, entry.event.pk), reverse=True)
+    return MyRegistrations(upcoming=upcoming, past=past)
 
 
 def upcoming_events(*, limit: int) -> list[Event]:
@@ -430,6 +501,7 @@ def upcoming_events(*, limit: int) -> list[Event]:
         Event.objects.filter(status=Event.Status.PUBLISHED)
         .upcoming()
         .select_related("programme")
+        .with_seats_taken()
         .order_by("start")[:limit]
     )
 

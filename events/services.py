@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.db import transaction
@@ -35,9 +35,11 @@ from events.models import (
     Event,
     Invitation,
     Registration,
+    RegistrationStatus,
     RegistrationStatusChange,
     Session,
 )
+from events.times import in_zone, zone_label
 
 COPIED_M2M_FIELDS = ("audiences", "product_areas", "topics", "languages", "partners")
 
@@ -213,12 +215,8 @@ def _locked_event(event: Event) -> Event:
     return Event.objects.select_for_update().get(pk=event.pk)
 
 
-def _seats_taken(event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
-
-
 def _has_free_seat(event: Event) -> bool:
-    return event.capacity is None or _seats_taken(event) < event.capacity
+    return event.capacity is None or event.seats_taken() < event.capacity
 
 
 def _record(registration: Registration, *, old: str, by=None, reason: str = "") -> None:
@@ -242,22 +240,18 @@ def _set_status(registration: Registration, status: str, *, by=None, reason: str
 def registration_check_window(*, event: Event, now: datetime | None = None) -> None:
     """Raise unless the event takes registrations on this portal right now."""
     now = now or timezone.now()
-    mode = Event.RegistrationMode
-    if event.status != Event.Status.PUBLISHED or event.registration_mode in (
-        mode.CLOSED,
-        mode.EXTERNAL,
-    ):
+    if event.status != Event.Status.PUBLISHED:
         raise RegistrationClosed
-    if event.registration_opens and now < event.registration_opens:
+    status = event.registration_status(now, seats=False)
+    if status == RegistrationStatus.NOT_YET:
         raise RegistrationNotOpenYet(
-            _("Registration opens on %(date)s (UTC).")
+            _("Registration opens on %(date)s, %(zone)s.")
             % {
-                "date": date_format(
-                    timezone.localtime(event.registration_opens, UTC), "DATETIME_FORMAT"
-                )
+                "date": date_format(in_zone(event.registration_opens, event.tz), "DATETIME_FORMAT"),
+                "zone": zone_label(event.registration_opens, event.tz),
             }
         )
-    if now >= (event.registration_closes or event.start):
+    if status not in RegistrationStatus.TAKING:
         raise RegistrationClosed
 
 
@@ -388,7 +382,8 @@ def registration_cancel(*, registration: Registration, by, reason: str = "") -> 
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status not in Registration.ACTIVE:
             raise InvalidTransition(_("This registration is not active."))
-        if not by.is_staff and timezone.now() >= (event.cancellation_deadline or event.start):
+        registration.event = event
+        if not by.is_staff and not registration.participant_may_cancel():
             raise CancellationClosed
         freed_seat = registration.status == Status.CONFIRMED
         _set_status(registration, Status.CANCELLED, by=by, reason=reason or "cancelled")

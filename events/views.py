@@ -199,7 +199,12 @@ class CancelRegistrationView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(registration=self.registration, **kwargs)
+        return super().get_context_data(
+            registration=self.registration,
+            can_cancel=self.registration.participant_may_cancel(),
+            has_waiting_list=self.registration.event.has_waiting_list(),
+            **kwargs,
+        )
 
     def form_valid(self, form):
         try:
