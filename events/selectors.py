@@ -19,7 +19,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
-from django.templatetags.tz import do_timezone
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -33,6 +32,7 @@ from events.models import (
     RegistrationStatusChange,
     Session,
 )
+from events.times import in_zone, zone_short
 from repository.models import Resource, Topic
 
 PAGE_SIZE = 12
@@ -224,37 +224,37 @@ def event_page_content(*, event: Event, user) -> Event:
     return event
 
 
-def in_zone(value: datetime, zone) -> datetime:
-    """The moment as wall-clock time in `zone`, marked so that templates print it unconverted
-    (they would otherwise show it in the active time zone, UTC)."""
-    return do_timezone(value, zone)
-
-
 @dataclass
 class AgendaItem:
     session: Session
     start: datetime  # in the event's time zone
     end: datetime
-    visitor_start: datetime | None  # in the visitor's time zone, when it differs
-    visitor_end: datetime | None
+    visitor_start: datetime | None = None  # in the visitor's time zone, when it differs
+    visitor_end: datetime | None = None
+    visitor_zone: str = ""  # 'EAT', 'UTC+5:45'
+    visitor_other_day: bool = False  # the visitor's day is not the event's
 
 
 def event_agenda(*, event: Event, visitor_zone: str = "") -> list[tuple[date, list[AgendaItem]]]:
-    """The sessions grouped by day, as the day falls in the event's own time zone."""
+    """The sessions grouped by day, as the day falls in the event's own time zone, each with the
+    visitor's time beside it where their clock says something else."""
     zone = event.tz
     visitor = zoneinfo.ZoneInfo(visitor_zone) if visitor_zone else None
     if visitor is not None and visitor.key == zone.key:
         visitor = None
-    items = [
-        AgendaItem(
-            session=session,
-            start=in_zone(session.start, zone),
-            end=in_zone(session.end, zone),
-            visitor_start=in_zone(session.start, visitor) if visitor else None,
-            visitor_end=in_zone(session.end, visitor) if visitor else None,
+    items = []
+    for session in event.sessions.all():
+        item = AgendaItem(
+            session=session, start=in_zone(session.start, zone), end=in_zone(session.end, zone)
         )
-        for session in event.sessions.all()
-    ]
+        if visitor is not None and session.start.astimezone(visitor).utcoffset() != (
+            item.start.utcoffset()
+        ):
+            item.visitor_start = in_zone(session.start, visitor)
+            item.visitor_end = in_zone(session.end, visitor)
+            item.visitor_zone = zone_short(session.start, visitor)
+            item.visitor_other_day = item.visitor_start.date() != item.start.date()
+        items.append(item)
     return [(day, list(group)) for day, group in groupby(items, key=lambda item: item.start.date())]
 
 

@@ -6,6 +6,7 @@ Every page and email that says in which time zone a time is given names it throu
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.templatetags.tz import do_timezone
@@ -21,9 +22,9 @@ UNIVERSAL = {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "GMT", "E
 
 
 def in_zone(value: datetime, zone) -> datetime:
-    """The moment as wall-clock time in `zone`, marked so that templates print it unconverted
-    (they would otherwise show it in the active time zone, UTC)."""
-    return do_timezone(value, zone)
+    """The moment as wall-clock time in `zone` (a ZoneInfo or its name), marked so that
+    templates print it unconverted (they would otherwise show it in the active time zone)."""
+    return do_timezone(value, zoneinfo.ZoneInfo(zone) if isinstance(zone, str) else zone)
 
 
 def _key(zone) -> str:
