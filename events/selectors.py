@@ -69,6 +69,11 @@ class Facet:
     def selected(self) -> FacetOption | None:
         return next((option for option in self.options if option.selected), None)
 
+    @property
+    def visible_options(self) -> list[FacetOption]:
+        """The options worth offering: those that give results, and the one chosen."""
+        return [option for option in self.options if option.count or option.selected]
+
 
 @dataclass
 class EventList:

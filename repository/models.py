@@ -276,6 +276,14 @@ class Resource(models.Model):
         if self.supersedes_id and self.supersedes_id == self.pk:
             raise ValidationError({"supersedes": _("A resource cannot supersede itself.")})
 
+    # Below this, a count says more about how new a resource is than about its worth ("0
+    # downloads"): the public sees it from here on; staff always see it.
+    DOWNLOADS_SHOWN_FROM = 10
+
+    @property
+    def download_count_is_public(self) -> bool:
+        return self.download_count >= self.DOWNLOADS_SHOWN_FROM
+
     @property
     def is_embargoed(self) -> bool:
         return bool(self.embargo_until and self.embargo_until > timezone.now())
