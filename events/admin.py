@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.filters import CountryFilter
 
+from accounts.cache import ContentAdminMixin
 from accounts.models import OrganisationType, WHORegion
 from events.attendance import (
     AttendanceImportError,
@@ -270,7 +271,7 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "order", "editions")
     list_editable = ("order",)
     search_fields = ("name", "summary")
@@ -286,20 +287,20 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(ContentAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ("name", "url")
     search_fields = ("name",)
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "title", "organisation")
     search_fields = ("name", "organisation")
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ContentAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     form = EventAdminForm
     inlines = (SessionInline, QuestionInline, InvitationInline)
@@ -564,7 +565,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ContentAdminMixin, admin.ModelAdmin):
     """Details of one session (description, related resources); the agenda's times are edited
     on its event, where they are read in the event's time zone."""
 

@@ -32,6 +32,7 @@ from events.models import (
     RegistrationStatusChange,
     Session,
 )
+from events.structured_data import event_json_ld, json_ld_script
 from events.times import in_zone, zone_short
 from repository.models import Resource, Topic
 
@@ -83,9 +84,18 @@ class EventList:
     when: str
     total: int
 
+    @property
+    def active_facets(self) -> list[Facet]:
+        return [facet for facet in self.facets if facet.selected]
+
 
 def _visible_events(user) -> QuerySet[Event]:
     return Event.objects.published()
+
+
+def event_list_when(*, params: QueryDict) -> str:
+    """Which list the parameters ask for: "upcoming" (the default) or "past" (the archive)."""
+    return "past" if params.get("when") == "past" else "upcoming"
 
 
 def event_list(*, params: QueryDict, user) -> EventList:
@@ -95,7 +105,7 @@ def event_list(*, params: QueryDict, user) -> EventList:
     filter, in one grouped query per facet, so the number of queries never grows with the data.
     """
     params = params.copy()
-    when = "past" if params.get("when") == "past" else "upcoming"
+    when = event_list_when(params=params)
     params["when"] = when
     base = _visible_events(user)
     filterset = EventFilter(params, queryset=base)
@@ -227,6 +237,26 @@ def event_page_content(*, event: Event, user) -> Event:
         Prefetch("materials", queryset=Resource.objects.visible_to(user)),
     )
     return event
+
+
+@dataclass
+class EventPage:
+    """What the header and body of an event's page show (the same for every visitor of a kind)."""
+
+    event: Event
+    agenda: list
+    speakers: list
+    json_ld: str
+
+
+def event_page(*, event: Event, user, visitor_zone: str, url: str) -> EventPage:
+    event_page_content(event=event, user=user)
+    return EventPage(
+        event=event,
+        agenda=event_agenda(event=event, visitor_zone=visitor_zone),
+        speakers=event_speakers(event=event),
+        json_ld=json_ld_script(event_json_ld(event=event, url=url)),
+    )
 
 
 @dataclass

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.cache import content_changed
 from accounts.ratelimits import Limit
 from events.emails import email_queue
 from events.exceptions import (
@@ -165,6 +166,7 @@ def event_copy_as_next_edition(*, event: Event, user=None) -> Event:
             change_message=f"Copied from “{source}” (id {source.pk}) as the next edition.",
             single_object=True,
         )
+    content_changed("events")
     return copy
 
 
@@ -183,6 +185,7 @@ def event_publish(*, event: Event) -> Event:
         event.status, event.published_at = previous
         raise
     event.save(update_fields=["status", "published_at", "updated_at"])
+    content_changed("events")
     return event
 
 
@@ -199,6 +202,7 @@ def event_banner_renditions_update(*, event: Event) -> None:
     event.banner_width = width
     event.banner_height = height
     event.save(update_fields=["banner_renditions", "banner_width", "banner_height", "updated_at"])
+    content_changed("events")
 
 
 # --- Registrations ------------------------------------------------------------------------------

@@ -24,9 +24,6 @@ class PortalConfig(AppConfig):
     def ready(self):
         # Sent for each migrated app; the update is cheap and idempotent.
         post_migrate.connect(_sync_site, dispatch_uid="lpa_portal.sync_site")
-        from lpa_portal import fragments
-
-        fragments.connect_signals()
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

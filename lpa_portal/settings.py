@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lpa_portal.context_processors.portal",
+                "lpa_portal.context_processors.content_cache",
             ],
         },
     },
@@ -124,13 +125,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache of production (e.g. redis://…); process-local memory for a local run.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # The same cache for the parts of pages (`{% cache %}`), through a wrapper that treats an
+    # unreachable cache as a miss (accounts/cache.py).
+    "template_fragments": {"BACKEND": "accounts.cache.FailSafeCache", "LOCATION": "default"},
+}
 # Anonymous visitors' pages are kept this many seconds in that cache (lpa_portal/page_cache.py);
 # 0 turns the page cache off, as for a local run, where pages should change at once.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
 # The parts of pages that are the same for every visitor of a kind (lists, the body of an event or
 # resource page) are kept this long in that cache, for everyone, signed in or not
-# (lpa_portal/fragments.py). Any change to the content shows at once; 0 turns it off.
+# (accounts/cache.py). A change to the content shows at once; 0 turns it off.
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=120)
 
 # --- Accounts -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from accounts.cache import anonymous_page_cache
 from lpa_portal.health import healthz
 from lpa_portal.sitemaps import SITEMAPS
 from lpa_portal.views import HomeView
@@ -30,7 +31,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", HomeView.as_view(), name="home"),
+    path("", anonymous_page_cache(HomeView.as_view()), name="home"),
     path("about/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
     path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
     path(

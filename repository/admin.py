@@ -33,6 +33,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.cache import ContentAdminMixin
 from repository.extraction import text_extraction_queue
 from repository.models import (
     Audience,
@@ -63,7 +64,7 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "parent", "slug", "order", "resources")
     list_editable = ("order",)
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
@@ -261,7 +262,7 @@ class ResourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(ContentAdminMixin, admin.ModelAdmin):
     form = ResourceAdminForm
     formfield_overrides = URL_FIELDS
     inlines = (ResourceFileInline, QAItemInline)
@@ -655,7 +656,7 @@ class DownloadEventAdmin(ReadOnlyAdmin):
 # --- Fixed vocabularies ------------------------------------------------------------------------
 
 
-class VocabularyAdmin(admin.ModelAdmin):
+class VocabularyAdmin(ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "code", "order")
     list_editable = ("order",)
     fields = ("code", "order")

@@ -50,7 +50,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.ratelimits import Limit
-from lpa_portal import fragments
 from repository.models import QAItem, Resource, ResourceFile, access_level_of
 from repository.models import SearchQuery as LoggedQuery
 
@@ -143,8 +142,6 @@ def resource_search_index_update(*, resource_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where="WHERE r.id = ANY(%s)"), [ids])
-    # Searches find the new words at once (the kept search results are made again).
-    fragments.content_changed("repository")
 
 
 def search_index_rebuild() -> int:
@@ -154,7 +151,6 @@ def search_index_rebuild() -> int:
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where=""))
         updated = cursor.rowcount
-    fragments.content_changed("repository")
     return updated
 
 

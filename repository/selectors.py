@@ -127,17 +127,22 @@ def _visible(user) -> QuerySet[Resource]:
     return Resource.objects.visible_to(user)
 
 
-def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
+def search_words(*, params: QueryDict) -> str:
+    """The search words of a list's parameters, as the search reads them ("" for none)."""
+    return normalise_query(params.get("q", ""))
+
+
+def resource_list(*, params: QueryDict, user) -> ResourceList:
     """The filtered, searched, sorted and paginated list.
 
     One statement (see `_count`) works out the total, every facet and the ids of the page from
     the visible resources that match the search words: each facet counts the resources its
     options would give together with the search words and every *other* active filter, so the
     number of queries never grows with the data, and no row of the matching resources leaves the
-    database but those of the page. A search on the first page is logged, anonymously.
+    database but those of the page.
     """
     params = params.copy()
-    query = normalise_query(params.get("q", ""))
+    query = search_words(params=params)
     sort = params.get("sort", "")
     if sort not in ORDERINGS or (sort == "relevance" and not query):
         sort = "relevance" if query else "newest"
@@ -157,7 +162,7 @@ def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
     page.object_list = _page_resources(counted.page, query, user)
     facets = _facets(params, visible, query, counted, filterset, topics) if valid else []
     suggestions = _suggestions(params, counted, facets) if valid and paginator.count == 0 else []
-    result = ResourceList(
+    return ResourceList(
         filterset=filterset,
         page=page,
         facets=facets,
@@ -167,9 +172,6 @@ def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
         suggestions=suggestions,
         broad_topics=[topic for topic in topics if topic.parent_id is None],
     )
-    if log:
-        log_search(params=params, query=query, total=result.total, filters=result.filters)
-    return result
 
 
 def log_search(

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.cache import content_changed
 from accounts.ratelimits import visitor_key
 from repository.extraction import text_extraction_queue
 from repository.models import (
@@ -54,10 +55,12 @@ Status = Resource.Status
 
 
 def search_index_update_on_commit(resource_ids: Iterable[int]) -> None:
-    """Recompute the search documents of these resources once the transaction commits."""
+    """These resources changed: recompute their search documents once the transaction commits,
+    and renew the repository's content version (the kept parts of pages showing it)."""
     ids = sorted(set(resource_ids))
     if ids:
         transaction.on_commit(lambda: _search_index_update(ids))
+        content_changed("repository")
 
 
 def _search_index_update(ids: list[int]) -> None:

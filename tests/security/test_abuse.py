@@ -22,6 +22,7 @@ from events.models import AlertSubscription
 from repository.models import SearchQuery
 from repository.uploads import validate_resource_upload
 from tests.factories import PASSWORD, ResourceFactory, UserFactory
+from tests.forms import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -161,9 +162,7 @@ def test_the_admin_upload_of_a_zip_bomb_changes_nothing(client):
     client.force_login(staff)
     resource = ResourceFactory()
     change_url = reverse("admin:repository_resource_change", args=[resource.pk])
-    from tests.security.test_invitation_guessing import _admin_form_data
-
-    data = _admin_form_data(client.get(change_url))
+    data = admin_form_data(client.get(change_url))
     data.update(
         {
             "files-TOTAL_FORMS": "1",

@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.groups import EVENT_MANAGERS
 from events.models import Invitation, Registration, invitation_code_new
 from tests.factories import EventFactory, UserFactory
+from tests.forms import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def _add_invitation_in_the_admin(client, code):
     )
     client.force_login(manager)
     change_url = reverse("admin:events_event_change", args=[event.pk])
-    data = _admin_form_data(client.get(change_url))
+    data = admin_form_data(client.get(change_url))
     data.update(
         {
             "invitations-TOTAL_FORMS": "1",
@@ -133,47 +134,3 @@ def test_generated_codes_pass_the_same_rule():
         code = invitation_code_new()
         assert len(code) == 10
         Invitation(event=EventFactory.build(), code=code).clean_fields(exclude=["event"])
-
-
-def _admin_form_data(response) -> dict:
-    """The values of the admin's change form as a browser would post them back."""
-    from html.parser import HTMLParser
-
-    class Fields(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.data: dict = {}
-            self._select = None
-
-        def handle_starttag(self, tag, attrs):
-            attrs = dict(attrs)
-            name = attrs.get("name")
-            if tag == "input" and name and attrs.get("type") not in ("submit", "file", "button"):
-                if attrs.get("type") in ("checkbox", "radio"):
-                    if "checked" in attrs:
-                        self.data.setdefault(name, [])
-                        self.data[name].append(attrs.get("value", "on"))
-                else:
-                    self.data[name] = attrs.get("value", "")
-            elif tag == "textarea" and name:
-                self.data[name] = ""
-                self._textarea = name
-            elif tag == "select" and name:
-                self._select = name
-            elif tag == "option" and self._select and "selected" in attrs:
-                self.data.setdefault(self._select, [])
-                self.data[self._select].append(attrs.get("value", ""))
-
-        def handle_data(self, data):
-            if getattr(self, "_textarea", None):
-                self.data[self._textarea] += data
-
-        def handle_endtag(self, tag):
-            if tag == "select":
-                self._select = None
-            if tag == "textarea":
-                self._textarea = None
-
-    parser = Fields()
-    parser.feed(response.content.decode())
-    return {k: v for k, v in parser.data.items() if "__prefix__" not in k}
