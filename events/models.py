@@ -41,6 +41,14 @@ class Programme(models.Model):
     )
     image_alt = models.CharField(_("image description (alt text)"), max_length=250, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_flagship = models.BooleanField(
+        _("flagship"),
+        default=False,
+        help_text=_(
+            "The home page shows the current or next edition of a flagship programme, whatever "
+            "other events come sooner."
+        ),
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -438,6 +446,10 @@ class Event(models.Model):
     @property
     def is_past(self) -> bool:
         return self.end < timezone.now()
+
+    @property
+    def has_started(self) -> bool:
+        return self.start <= timezone.now()
 
     @property
     def is_online(self) -> bool:

@@ -203,12 +203,59 @@ def programme_detail(*, slug: str) -> Programme:
     return Programme.objects.get(slug=slug)
 
 
-def programme_editions(*, programme: Programme) -> list[tuple[int, list[Event]]]:
-    """The programme's published editions by year, newest year first."""
-    events = (
-        Event.objects.published().filter(programme=programme).order_by("-edition_year", "start")
+@dataclass
+class ProgrammeEditions:
+    """A programme's published editions: the current or next one first, then the others that
+    have not ended, then the past ones by year."""
+
+    next: Event | None
+    upcoming: list[Event]
+    past: list[tuple[int, list[Event]]]  # newest year first
+
+
+def programme_editions(*, programme: Programme, now: datetime | None = None) -> ProgrammeEditions:
+    """One query: every published edition of the programme (cancelled and postponed ones too,
+    which say so), with the seats their registration state needs."""
+    now = now or timezone.now()
+    events = list(
+        Event.objects.published()
+        .filter(programme=programme)
+        .select_related("programme")
+        .with_seats_taken()
+        .order_by("start", "pk")
     )
-    return [(year, list(group)) for year, group in groupby(events, key=lambda e: e.edition_year)]
+    upcoming = [event for event in events if event.end >= now]
+    following = next((e for e in upcoming if e.status == Event.Status.PUBLISHED), None)
+    past = sorted(
+        (event for event in events if event.end < now),
+        key=lambda event: (-event.edition_year, event.start),
+    )
+    return ProgrammeEditions(
+        next=following,
+        upcoming=[event for event in upcoming if event is not following],
+        past=[(year, list(group)) for year, group in groupby(past, key=lambda e: e.edition_year)],
+    )
+
+
+def programmes_with_next_edition(*, now: datetime | None = None) -> list[Programme]:
+    """Every programme in its order, each with `next_edition`: its current or next published
+    edition (one that has not ended), or None. Two queries, whatever the number of events."""
+    now = now or timezone.now()
+    following = (
+        Event.objects.filter(programme=OuterRef("pk"), status=Event.Status.PUBLISHED, end__gte=now)
+        .order_by("start", "pk")
+        .values("pk")[:1]
+    )
+    programmes = list(Programme.objects.annotate(next_edition_id=Subquery(following)))
+    ids = [programme.next_edition_id for programme in programmes if programme.next_edition_id]
+    editions = (
+        Event.objects.filter(pk__in=ids).select_related("programme").with_seats_taken().in_bulk()
+        if ids
+        else {}
+    )
+    for programme in programmes:
+        programme.next_edition = editions.get(programme.next_edition_id)
+    return programmes
 
 
 def event_detail(*, slug: str, user) -> Event:
@@ -530,11 +577,13 @@ def registrations_of_user(*, user, now: datetime | None = None) -> MyRegistratio
     return MyRegistrations(upcoming=upcoming, past=past)
 
 
-def upcoming_events(*, limit: int) -> list[Event]:
-    """The next published events, soonest first (home page)."""
+def upcoming_events(*, limit: int, exclude: list[int] | None = None) -> list[Event]:
+    """The next published events, soonest first (home page), but those in `exclude` (the
+    flagship editions the page shows already)."""
     return list(
         Event.objects.filter(status=Event.Status.PUBLISHED)
         .upcoming()
+        .exclude(pk__in=exclude or [])
         .select_related("programme")
         .with_seats_taken()
         .order_by("start")[:limit]
