@@ -423,8 +423,8 @@ def test_programme_page_query_count(client, django_assert_max_num_queries):
 def test_home_lists_upcoming_events(client, django_assert_max_num_queries):
     EventFactory.create_batch(10)
     EventFactory(title="Draft upcoming", status="draft")
-    # programmes (none is a flagship), upcoming events, latest resources
-    with django_assert_max_num_queries(3):
+    # programmes, their next editions, the other upcoming events, the latest resources
+    with django_assert_max_num_queries(4):
         response = client.get(reverse("home"))
     assert len(response.context["upcoming_events"]) == 3
     assert "Draft upcoming" not in response.content.decode()
