@@ -1074,3 +1074,41 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} → {self.user_id}"
+
+
+class RegistrationOpeningNotice(models.Model):
+    """A signed-in person asked to hear when registration opens for an event announced before
+    it does. `send_alerts` sends the one email through the outbox once it has opened."""
+
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        related_name="opening_notices",
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="opening_notices",
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    # Set once the notice is dealt with: emailed, or dropped (the event was cancelled, or its
+    # registration closed before a run could tell).
+    done_at = models.DateTimeField(_("dealt with at"), null=True, blank=True)
+    delivery = models.ForeignKey(
+        EmailDelivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("registration opening notice")
+        verbose_name_plural = _("registration opening notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"], name="one_opening_notice_per_user_and_event"
+            )
+        ]
+        indexes = [models.Index(fields=["done_at", "event"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.user_id}"

@@ -367,6 +367,8 @@ class RegistrationState:
     position: int | None = None
     can_register: bool = False
     can_cancel: bool = False
+    # Registration has not opened: whether the visitor asked for an email when it does.
+    notice_requested: bool = False
 
 
 def event_registration_state(
@@ -391,8 +393,15 @@ def event_registration_state(
     if status == S.NO_REGISTRATION:
         return RegistrationState("no_registration", _("Registration is not open for this event."))
     if status == S.NOT_YET:
-        # The template says "Registration opens on <date>".
-        return RegistrationState("not_yet", "", opens=event.registration_opens)
+        # The template says "Registration opens on <date>", and offers to email the visitor then.
+        from events.alerts import registration_opening_notice_requested
+
+        return RegistrationState(
+            "not_yet",
+            "",
+            opens=event.registration_opens,
+            notice_requested=registration_opening_notice_requested(event=event, user=user),
+        )
     if status == S.CLOSED:
         return RegistrationState("closed", _("Registration is closed."))
     if status == S.EXTERNAL:
