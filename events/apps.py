@@ -31,3 +31,8 @@ class EventsConfig(AppConfig):
         personal_data_eraser_register(
             name="registration_opening_notices", eraser=registration_opening_notices_erase_for_user
         )
+        # The outcome of a request for a restricted file goes through the outbox too.
+        from events.emails import access_decision_email_queue
+        from repository.access_requests import access_request_mailer_register
+
+        access_request_mailer_register(access_decision_email_queue)

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class RepositoryConfig(AppConfig):
     name = "repository"
     verbose_name = _("Knowledge repository")
+
+    def ready(self):
+        from accounts.services import data_section_register, personal_data_eraser_register
+        from repository.access_requests import (
+            access_requests_erase_for_user,
+            access_requests_export,
+        )
+
+        # A person's requests for restricted files are part of their data.
+        data_section_register(name="access_requests", exporter=access_requests_export)
+        personal_data_eraser_register(name="access_requests", eraser=access_requests_erase_for_user)

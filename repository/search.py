@@ -50,7 +50,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.ratelimits import Limit
-from repository.models import QAItem, Resource, ResourceFile, access_level_of
+from repository.models import (
+    QAItem,
+    Resource,
+    ResourceFile,
+    access_level_of,
+    content_open_condition,
+)
 from repository.models import SearchQuery as LoggedQuery
 
 CONFIG = "english"
@@ -223,8 +229,8 @@ def search_filter(*, queryset: QuerySet[Resource], query: str, user) -> QuerySet
     if not query:
         return queryset
     if _is_postgres():
-        return queryset.filter(_pg_match(query, access_level_of(user)))
-    return _sqlite_filter(queryset, query, access_level_of(user))
+        return queryset.filter(_pg_match(query, user))
+    return _sqlite_filter(queryset, query, user)
 
 
 def search_rank(*, query: str, user):
@@ -240,7 +246,7 @@ def search_rank(*, query: str, user):
     if not query:
         return Value(0.0, output_field=FloatField())
     if _is_postgres():
-        return _pg_rank(query, access_level_of(user))
+        return _pg_rank(query, user)
     return _sqlite_rank(query)
 
 
@@ -253,7 +259,7 @@ def search_snippet(*, query: str, user):
     """
     query = normalise_query(query)
     if query and _is_postgres():
-        return _pg_snippet(query, access_level_of(user))
+        return _pg_snippet(query, user)
     return ExpressionWrapper(Substr("summary", 1, SNIPPET_FALLBACK_CHARS), output_field=_Snippet())
 
 
@@ -336,16 +342,20 @@ def _upper_query(query: str):
     return _Once(Upper(Func(Value(query), function="unaccent")), output_field=models.TextField())
 
 
-def _level(level: int):
-    # The column's own type, which the indexes with the access level are for.
-    return Cast(Value(level), models.SmallIntegerField())
+def _content_open(user) -> Q:
+    """The resources whose content the visitor may open (`Resource.can_open_files`: the access
+    level, or staff's grants), with the level in the column's own type, which the indexes with
+    the access level are for."""
+    level = access_level_of(user)
+    return content_open_condition(user, Cast(Value(level), models.SmallIntegerField()))
 
 
-def _found_by_words(tsquery, level: int) -> Q:
+def _found_by_words(tsquery, user) -> Q:
     """The words are in the full document of a resource whose content the visitor may open, or
     in the metadata of another one."""
-    return (Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery))) | (
-        Q(access_level__gt=_level(level)) & Q(_Matches(F("search_metadata"), tsquery))
+    content_open = _content_open(user)
+    return (content_open & Q(_Matches(F("search_full"), tsquery))) | (
+        ~content_open & Q(_Matches(F("search_metadata"), tsquery))
     )
 
 
@@ -372,8 +382,8 @@ def _close(query: str) -> QuerySet:
     )
 
 
-def _pg_match(query: str, level: int) -> Q:
-    match = _found_by_words(_tsquery(query), level)
+def _pg_match(query: str, user) -> Q:
+    match = _found_by_words(_tsquery(query), user)
     if _typo_tolerant(query):
         # Looked up apart: the trigram indexes only narrow the candidates down, which are then
         # compared one by one, and in a single scan with the other branches that comparison
@@ -385,7 +395,7 @@ def _pg_match(query: str, level: int) -> Q:
     return match
 
 
-def _pg_rank(query: str, level: int):
+def _pg_rank(query: str, user):
     # Where the words are is what counts here, not whether they form the phrases asked for:
     # the match has checked that.
     tsquery = _tsquery(query, phrases=False)
@@ -408,7 +418,7 @@ def _pg_rank(query: str, level: int):
         ),
         When(among(_Matches(F("search_metadata"), tsquery)), then=RECORD_WORTH),
         When(
-            among(Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery))),
+            among(_content_open(user) & Q(_Matches(F("search_full"), tsquery))),
             then=CONTENT_WORTH,
         ),
         default=typo,
@@ -422,7 +432,7 @@ def _pg_rank(query: str, level: int):
     return ExpressionWrapper(rank, output_field=FloatField())
 
 
-def _pg_snippet(query: str, level: int):
+def _pg_snippet(query: str, user):
     tsquery = _tsquery(query)
     token = secrets.token_hex(8)
     start, stop = f"lpamark{token}start", f"lpamark{token}stop"
@@ -435,7 +445,7 @@ def _pg_snippet(query: str, level: int):
             tsquery,
         )
     )
-    in_content = Q(access_level__lte=level) & Q(_Matches(F("search_full"), tsquery))
+    in_content = _content_open(user) & Q(_Matches(F("search_full"), tsquery))
     headline = SearchHeadline(
         Case(
             When(in_content & ~in_metadata_text, then=_full_text()),
@@ -497,7 +507,8 @@ def _words(query: str) -> list[str]:
     return [word.strip('"') for word in query.split()[:MAX_WORDS] if word.strip('"')]
 
 
-def _sqlite_filter(queryset: QuerySet[Resource], query: str, level: int) -> QuerySet[Resource]:
+def _sqlite_filter(queryset: QuerySet[Resource], query: str, user) -> QuerySet[Resource]:
+    content_open = content_open_condition(user)
     for word in _words(query):
         content = Resource.objects.filter(
             Q(qa_items__question__icontains=word)
@@ -511,7 +522,7 @@ def _sqlite_filter(queryset: QuerySet[Resource], query: str, level: int) -> Quer
             | Q(summary__icontains=word)
             | Q(body__icontains=word)
             | Q(pk__in=Resource.objects.filter(topics__name__icontains=word).values("pk"))
-            | Q(access_level__lte=level, pk__in=content)
+            | (content_open & Q(pk__in=content))
         )
     return queryset
 
