@@ -607,8 +607,12 @@ def resource_detail(*, resource: Resource, user) -> ResourceDetail:
         file.pk for file in files if can_open or resource.can_open_files(user, file=file)
     )
     may_request = user.is_authenticated and len(open_files) < len(files)
+    # Where the person's requests stand, granted ones included, when their level does not
+    # open the files.
     requests = (
-        access_requests_of_user(user=user, files=[f.pk for f in files]) if may_request else {}
+        access_requests_of_user(user=user, files=[f.pk for f in files])
+        if resource_page_is_personal(resource=resource, user=user)
+        else {}
     )
     for file in files:
         file.my_request = requests.get(file.pk)
