@@ -32,7 +32,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", anonymous_page_cache(HomeView.as_view()), name="home"),
-    path("about/", anonymous_page_cache(AboutView.as_view()), name="about"),
+    path("about/", AboutView.as_view(), name="about"),
     path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
     path(
         "accessibility/",

@@ -425,3 +425,18 @@ def test_request_access_to_a_restricted_file_and_staff_grant_it(
     assert page.get_by_text(re.compile("Open to you until")).is_visible()
     person_context.close()
     staff_context.close()
+
+
+@WIDTHS
+def test_the_header_stays_compact_in_french(page, axe_check, width):
+    _catalogue()
+    height = _screen(page, width)
+    page.goto("/fr/events/?region=AFRO")
+    header = _box(page, ".site-header")
+    assert header["height"] <= (110 if width == 390 else 130), header
+    # The main navigation keeps to one line.
+    links = page.locator(".main-nav a")
+    tops = {round(_box(page, f".main-nav li:nth-child({n}) a")["top"]) for n in range(1, 4)}
+    assert links.count() == 3 and len(tops) == 1, tops
+    assert _box(page, ".results .card-list > li .card__title")["bottom"] <= height
+    axe_check(page)
