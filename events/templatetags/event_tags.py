@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django import template
-from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
@@ -79,8 +78,3 @@ def registration_badge(event: Event) -> Badge | None:
         return None
     label, tone = labels[status]
     return Badge(status, label, tone)
-
-
-@register.filter
-def is_upcoming(event: Event) -> bool:
-    return event.end >= timezone.now()
