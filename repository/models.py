@@ -433,6 +433,22 @@ class DownloadEvent(models.Model):
         return f"{self.resource_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class SearchWord(models.Model):
+    """A word of the titles and summaries of public resources, with how many use it: what a
+    search that finds nothing suggests instead of a misspelt word (repository.search,
+    PostgreSQL only; a trigram index on `word`, migration 0009)."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class SearchQuery(models.Model):
     """A search made on the repository, without anything about who made it."""
 

@@ -20,14 +20,11 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchQueryField,
-    SearchVector,
     SearchVectorField,
-    TrigramWordSimilarity,
 )
 from django.core.cache import cache
 from django.db import connection, models
@@ -44,7 +41,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Substr, Upper
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    Greatest,
+    Lower,
+    StrIndex,
+    Substr,
+)
 from django.db.models.lookups import Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -56,6 +61,9 @@ from repository.models import SearchQuery as LoggedQuery
 CONFIG = "english"
 # Snippets are cut from the beginning of long texts only: ts_headline parses all it is given.
 MAX_SNIPPET_SOURCE_CHARS = 50_000
+# What ts_headline parses for a result's snippet, and how much of it comes before the words.
+SNIPPET_SOURCE_CHARS = 1_500
+SNIPPET_LEAD_CHARS = 300
 SNIPPET_FALLBACK_CHARS = 200
 # Exact reference or ISBN matches come before anything else.
 EXACT_MATCH_BONUS = 100.0
@@ -131,8 +139,29 @@ WHERE target.id = d.id
 """  # noqa: S608
 
 
+# The vocabulary of spelling suggestions: the words (unaccented, lower case, letters only, four
+# or more) of the titles and summaries of public resources, nothing that the public cannot read.
+_PUBLIC = "r.status = 'published' AND (r.embargo_until IS NULL OR r.embargo_until <= now())"
+_VOCABULARY_SQL = """
+SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple',
+    unaccent(concat_ws(' ', r.title, r.summary))) FROM repository_resource r WHERE {where}$$)
+WHERE length(word) BETWEEN 4 AND 100 AND word ~ '^[a-z]+$'
+"""
+_VOCABULARY_INSERT = "INSERT INTO repository_searchword (word, documents) "
+_VOCABULARY_PUBLIC_SQL = _VOCABULARY_SQL.format(where=_PUBLIC)
+VOCABULARY_REBUILD_SQL = (
+    "DELETE FROM repository_searchword; " + _VOCABULARY_INSERT + _VOCABULARY_PUBLIC_SQL  # noqa: S608
+)
+_VOCABULARY_ADD_SQL = (
+    _VOCABULARY_INSERT
+    + _VOCABULARY_SQL.format(where=f"{_PUBLIC} AND r.id IN ({{ids}})")
+    + " ON CONFLICT (word) DO NOTHING"
+)
+
+
 def resource_search_index_update(*, resource_ids: Iterable[int]) -> None:
-    """Recompute the search documents of these resources, in one statement.
+    """Recompute the search documents of these resources, in one statement, and add their new
+    words to the vocabulary of suggestions.
 
     Call it after any change of a resource, its files (extracted text), Q&A items or topics.
     Does nothing on SQLite.
@@ -142,16 +171,51 @@ def resource_search_index_update(*, resource_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where="WHERE r.id = ANY(%s)"), [ids])
+        # Integers only, written into the text of ts_stat's query (it takes no parameters).
+        cursor.execute(_VOCABULARY_ADD_SQL.format(ids=",".join(str(pk) for pk in ids)))
 
 
 def search_index_rebuild() -> int:
-    """Recompute the search documents of every resource; returns how many were updated."""
+    """Recompute the search documents of every resource, and the vocabulary of suggestions
+    (which then forgets the words of resources no longer public); returns how many resources
+    were updated."""
     if not _is_postgres():
         return 0
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where=""))
         updated = cursor.rowcount
+        cursor.execute(VOCABULARY_REBUILD_SQL)
     return updated
+
+
+def search_correction(query: str) -> str:
+    """The query with each word that no public title or summary uses replaced by the closest
+    one that does (trigram similarity), or "" when nothing needs correcting or could be."""
+    query = normalise_query(query)
+    if not _is_postgres() or _WEB_SYNTAX.search(query):
+        return ""
+    words = [word for word in query.split() if len(word) >= 4 and word.isalpha()]
+    if not words:
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT ON (q) q, v.word FROM unnest(%s::text[]) AS q "
+            "JOIN repository_searchword v ON v.word %% lower(unaccent(q)) "
+            "ORDER BY q, similarity(v.word, lower(unaccent(q))) DESC, v.documents DESC, v.word",
+            [words],
+        )
+        best = dict(cursor.fetchall())
+    corrected = [
+        best.get(word, word) if best.get(word) != _plain(word) else word for word in query.split()
+    ]
+    changed = [a for a, b in zip(corrected, query.split(), strict=True) if a != b]
+    return " ".join(corrected) if changed else ""
+
+
+def _plain(word: str) -> str:
+    """A word as the vocabulary holds it: lower case, without accents."""
+    text = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    return text.lower()
 
 
 # --- Query ------------------------------------------------------------------------------------
@@ -227,14 +291,56 @@ def search_filter(*, queryset: QuerySet[Resource], query: str, user) -> QuerySet
     return _sqlite_filter(queryset, query, access_level_of(user))
 
 
+def search_count(*, queryset: QuerySet[Resource], query: str, user, cap: int) -> int:
+    """How many resources of `queryset` have the search words, counted up to `cap + 1` only:
+    the count of a word in every document would read them all."""
+    matching = search_filter(queryset=queryset, query=query, user=user)
+    return matching.order_by().values("pk")[: cap + 1].count()
+
+
+def search_best_ids(
+    *, queryset: QuerySet[Resource], query: str, user, ordering: tuple, cap: int
+) -> list[int]:
+    """The ids of the first `cap` resources of `queryset` that have the search words, in the
+    order of `search_rank` then `ordering` (ties). For a query found in thousands of documents:
+    the rank is by where the words are, so the best are taken tier by tier (an exact reference
+    number, the title, the summary, the record, the content), each from its own index, and no
+    tier below is read once `cap` are found."""
+    query = normalise_query(query)
+    if not _is_postgres():
+        ranked = search_filter(queryset=queryset, query=query, user=user).annotate(
+            rank=search_rank(query=query, user=user)
+        )
+        return list(ranked.order_by("-rank", *ordering).values_list("pk", flat=True)[:cap])
+    level = access_level_of(user)
+    tsquery = _tsquery(query, phrases=False)
+    exact = _exact(query)
+    tiers = [Q(pk__in=exact)] if exact is not None else []
+    tiers += [
+        Q(_Matches(_Lexemes("search_metadata", weights="a"), tsquery)),
+        Q(_Matches(_Lexemes("search_metadata", weights="a,b"), tsquery)),
+        Q(_Matches(F("search_metadata"), tsquery)),
+        Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery)),
+    ]
+    # The words must all be there, as the query asks (phrases and exclusions included).
+    matching = search_filter(queryset=queryset, query=query, user=user).order_by()
+    found: list[int] = []
+    for tier in tiers:
+        more = matching.filter(tier).exclude(pk__in=found).order_by(*ordering)
+        found += list(more.values_list("pk", flat=True)[: cap - len(found)])
+        if len(found) >= cap:
+            break
+    return found
+
+
 def search_rank(*, query: str, user):
     """How well a resource matches `query` (higher first), as an expression for the resources
     that search_filter() keeps.
 
     On PostgreSQL: an exact reference number or ISBN first; then by where all the words are: in
     the title, reference or ISBN, in the summary or topics, in the body, or only in the files
-    and Q&A items the visitor may open. A resource found only by typo tolerance ranks after
-    those, by how close its title or reference is to the query.
+    and Q&A items the visitor may open. (Misspelt words are corrected before the search, see
+    `search_correction`.)
     """
     query = normalise_query(query)
     if not query:
@@ -328,14 +434,6 @@ class _WithoutPhrases(Func):
     output_field = SearchQueryField()
 
 
-def _typo_tolerant(query: str) -> bool:
-    return len(query) >= 4 and not _WEB_SYNTAX.search(query)
-
-
-def _upper_query(query: str):
-    return _Once(Upper(Func(Value(query), function="unaccent")), output_field=models.TextField())
-
-
 def _level(level: int):
     # The column's own type, which the indexes with the access level are for.
     return Cast(Value(level), models.SmallIntegerField())
@@ -360,25 +458,8 @@ def _exact(query: str) -> QuerySet | None:
     ).values("pk")[:MAX_EXACT]
 
 
-def _close(query: str) -> QuerySet:
-    """The resources whose title or reference number is close to the query (a typo)."""
-    return (
-        Resource.objects.filter(
-            Q(TrigramWordSimilar(Upper("title"), _upper_query(query)))
-            | Q(TrigramWordSimilar(Upper("reference_number"), _upper_query(query)))
-        )
-        .order_by()
-        .values("pk")
-    )
-
-
 def _pg_match(query: str, level: int) -> Q:
     match = _found_by_words(_tsquery(query), level)
-    if _typo_tolerant(query):
-        # Looked up apart: the trigram indexes only narrow the candidates down, which are then
-        # compared one by one, and in a single scan with the other branches that comparison
-        # would read their search documents too.
-        match |= Q(_AnyOf(F("pk"), Subquery(_close(query))))
     exact = _exact(query)
     if exact is not None:
         match |= Q(_AnyOf(F("pk"), Subquery(exact)))
@@ -394,12 +475,6 @@ def _pg_rank(query: str, level: int):
         # A hashed set of ids, which an index gives, rather than a test of every row's document.
         return Q(pk__in=Resource.objects.filter(condition).values("pk"))
 
-    typo = Value(0.0)
-    if _typo_tolerant(query):
-        typo = CONTENT_WORTH * Greatest(
-            TrigramWordSimilarity(_upper_query(query), Upper("title")),
-            TrigramWordSimilarity(_upper_query(query), Upper("reference_number")),
-        )
     rank = Case(
         When(among(_Matches(_Lexemes("search_metadata", weights="a"), tsquery)), then=TITLE_WORTH),
         When(
@@ -411,7 +486,7 @@ def _pg_rank(query: str, level: int):
             among(Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery))),
             then=CONTENT_WORTH,
         ),
-        default=typo,
+        default=Value(0.0),
         output_field=FloatField(),
     )
     exact = _exact(query)
@@ -426,29 +501,45 @@ def _pg_snippet(query: str, level: int):
     tsquery = _tsquery(query)
     token = secrets.token_hex(8)
     start, stop = f"lpamark{token}start", f"lpamark{token}stop"
-    # ts_headline parses all the text it is given: the content only when the words are in it
-    # but not in the summary and body already (the part of them that the full text would
-    # quote). Without the words (found by typo tolerance) both begin the same.
-    in_metadata_text = Q(
-        _Matches(
-            SearchVector(Substr(_metadata_text(), 1, MAX_SNIPPET_SOURCE_CHARS), config=CONFIG),
-            tsquery,
-        )
+    # ts_headline parses all the text it is given, at a cost that grows quickly with its length:
+    # it gets the summary and body (cut), or, when the words are only in the content that the
+    # visitor may open, a window of that content around where the first word first occurs.
+    in_content_only = (
+        Q(access_level__lte=level)
+        & Q(_Matches(F("search_full"), tsquery))
+        & ~Q(_Matches(F("search_metadata"), tsquery))
     )
-    in_content = Q(access_level__lte=level) & Q(_Matches(F("search_full"), tsquery))
     headline = SearchHeadline(
         Case(
-            When(in_content & ~in_metadata_text, then=_full_text()),
-            default=_metadata_text(),
+            When(in_content_only, then=_window(_full_text(), _probe(query))),
+            default=Substr(_metadata_text(), 1, SNIPPET_SOURCE_CHARS),
             output_field=models.TextField(),
         ),
         tsquery,
         config=CONFIG,
         start_sel=start,
         stop_sel=stop,
-        max_fragments=2,
+        max_fragments=1,
+        max_words=30,
+        min_words=15,
     )
     return ExpressionWrapper(headline, output_field=_Snippet(start=start, stop=stop))
+
+
+def _probe(query: str) -> str:
+    """What to look for in a text to find where the search words are: the start of the first
+    word (its stem, about), in lower case."""
+    words = [w.strip('"') for w in query.split() if w.strip('"') and not w.startswith("-")]
+    words = [w for w in words if w.lower() != "or"]
+    return words[0][:5].lower() if words else ""
+
+
+def _window(text, probe: str):
+    """About SNIPPET_SOURCE_CHARS of `text`, from a little before the first place of `probe`
+    (the beginning when it is not there)."""
+    place = StrIndex(Lower(text), Value(probe))
+    begin = Greatest(place - SNIPPET_LEAD_CHARS, Value(1))
+    return Substr(text, begin, SNIPPET_SOURCE_CHARS)
 
 
 def _metadata_text():

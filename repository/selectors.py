@@ -18,6 +18,8 @@ from django.db.models import (
     BooleanField,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     Prefetch,
     Q,
     QuerySet,
@@ -38,6 +40,9 @@ from repository.models import (
 )
 from repository.search import (
     normalise_query,
+    search_best_ids,
+    search_correction,
+    search_count,
     search_filter,
     search_query_log,
     search_rank,
@@ -45,6 +50,8 @@ from repository.search import (
 )
 
 PAGE_SIZE = 20
+# A search whose words are in more resources than this lists the best SEARCH_CAP of them.
+SEARCH_CAP = 500
 TOPIC_EVENTS = 10
 
 FACETS = ["type", "topic", "audience", "product_area", "language", "year", "region"]
@@ -72,7 +79,7 @@ CARD_DEFERRED = ("body", "citation", "search_metadata", "search_full")
 class FacetOption:
     value: str
     label: str
-    count: int
+    count: int | None  # None: not counted
     selected: bool
     level: int = 0
 
@@ -107,6 +114,11 @@ class ResourceList:
     sort: str
     suggestions: list[Suggestion]
     broad_topics: list[Topic]
+    # The search words are in more than SEARCH_CAP resources: `total` is the SEARCH_CAP best,
+    # and the facets have no counts.
+    capped: bool = False
+    # The words asked for found nothing: `query` is the closest words that the portal knows.
+    corrected: bool = False
 
     @property
     def active_facets(self) -> list[Facet]:
@@ -146,17 +158,42 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     valid = filterset.is_valid()
     topics = list(Topic.objects.only("slug", "name", "parent_id", "order"))
     conditions = filterset.conditions() if valid else {}
-    counted = (
-        _count(visible, query, user, sort, conditions, _page_offset(params.get("page")))
-        if valid
-        else _Counted()
-    )
-    # The statement chose the page by the paginator's rules: the same page as this one.
-    paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
-    page = paginator.get_page(params.get("page"))
-    page.object_list = _page_resources(counted.page, query, user)
+    found, corrected = 0, ""
+    if query and valid and connection.vendor == "postgresql":
+        found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+        if not found:
+            # Nothing has these words: a misspelt one, maybe; the closest words used instead.
+            corrected = search_correction(query)
+            if corrected:
+                query = corrected
+                found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+    if found > SEARCH_CAP:
+        # Words found in thousands of documents: the best SEARCH_CAP of those that pass the
+        # filters are the list, and the facets give no counts (they would read every match).
+        ids = search_best_ids(
+            queryset=visible.filter(*conditions.values()),
+            query=query,
+            user=user,
+            ordering=ORDERINGS[sort][1:] if sort == "relevance" else ORDERINGS[sort],
+            cap=SEARCH_CAP,
+        )
+        paginator = Paginator(ids, PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
+        page.object_list = _page_resources(list(page.object_list), query, user)
+        counted = None
+    else:
+        counted = (
+            _count(visible, query, user, sort, conditions, _page_offset(params.get("page")))
+            if valid
+            else _Counted()
+        )
+        # The statement chose the page by the paginator's rules: the same page as this one.
+        paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
+        page.object_list = _page_resources(counted.page, query, user)
     facets = _facets(params, visible, query, counted, filterset, topics) if valid else []
-    suggestions = _suggestions(params, counted, facets) if valid and paginator.count == 0 else []
+    no_results = counted is not None and paginator.count == 0
+    suggestions = _suggestions(params, counted, facets) if valid and no_results else []
     return ResourceList(
         filterset=filterset,
         page=page,
@@ -166,6 +203,8 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
         sort=sort,
         suggestions=suggestions,
         broad_topics=[topic for topic in topics if topic.parent_id is None],
+        capped=counted is None,
+        corrected=bool(corrected),
     )
 
 
@@ -422,17 +461,21 @@ def _facets(
     params: QueryDict,
     visible: QuerySet,
     query: str,
-    counted: _Counted,
+    counted: _Counted | None,
     filterset: ResourceFilter,
     topics: list[Topic],
 ) -> list[Facet]:
+    """The facets and their options; each option with the number of resources it gives, or
+    None when that is not counted (`counted` is None: a search capped at SEARCH_CAP)."""
     selected = {name: params.get(name, "") for name in FACETS}
     slugs = {str(topic.pk): topic.slug for topic in topics}
     facets = []
 
     def facet(name: str, options: list[tuple[str, str, int]]):
         but = name if selected[name] else ""
-        if name == "type":
+        if counted is None:
+            counts = None
+        elif name == "type":
             counts = counted.counts("kind_year", but=but)
         elif name == "year":
             counts = counted.counts("kind_year", but=but, key=1)
@@ -452,7 +495,7 @@ def _facets(
                     FacetOption(
                         value=value,
                         label=str(label),
-                        count=counts.get(value, 0),
+                        count=None if counts is None else counts.get(value, 0),
                         selected=selected[name] == value,
                         level=level,
                     )
@@ -468,15 +511,17 @@ def _facets(
     facet("topic", _topic_options(topics))
     for name in ("audience", "product_area", "language"):
         facet(name, choices(name))
-    # Every year of the visible resources, whatever the search: a chosen year stays in the list.
+    # With search words, the years from the first to the last of the visible resources (two
+    # reads of an index), whatever the words find: a chosen year stays in the list.
     if query:
-        years = {
-            str(year)
-            for year in visible.exclude(publication_year=None)
-            .order_by()
-            .values_list("publication_year", flat=True)
-            .distinct()
-        }
+        span = visible.order_by().aggregate(
+            first=Min("publication_year"), last=Max("publication_year")
+        )
+        years = (
+            {str(year) for year in range(span["first"], span["last"] + 1)}
+            if span["first"] is not None
+            else set()
+        )
     else:
         years = {year for _kind, year, *_counts in counted.rows.get("kind_year", []) if year}
     if selected["year"].isdigit():
