@@ -9,8 +9,10 @@ Two rules run through every function here (see repository.models):
 
 from __future__ import annotations
 
+import operator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
@@ -30,8 +32,10 @@ from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.http import QueryDict
 from django.utils import timezone
 
+from accounts.cache import content_versions
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
+    FacetCount,
     LanguageCode,
     QAItem,
     Resource,
@@ -52,6 +56,7 @@ from repository.search import (
 PAGE_SIZE = 20
 # A search whose words are in more resources than this lists the best SEARCH_CAP of them.
 SEARCH_CAP = 500
+FACET_VISIBILITY_PUBLIC, FACET_VISIBILITY_STAFF = "public", "staff"
 TOPIC_EVENTS = 10
 
 FACETS = ["type", "topic", "audience", "product_area", "language", "year", "region"]
@@ -181,9 +186,18 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
         page = paginator.get_page(params.get("page"))
         page.object_list = _page_resources(list(page.object_list), query, user)
         counted = None
+    elif valid and not query and not conditions and (stored := stored_facet_counts(user)):
+        # The whole list: its counts were counted after the last change of the content.
+        counted = _Counted(rows=stored)
+        paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
+        start = (page.number - 1) * PAGE_SIZE
+        ordered = visible.order_by(*ORDERINGS[sort]).values_list("pk", flat=True)
+        page.object_list = _page_resources(list(ordered[start : start + PAGE_SIZE]), query, user)
     else:
+        stored = stored_facet_counts(user) if valid and not query and len(conditions) == 1 else None
         counted = (
-            _count(visible, query, user, sort, conditions, _page_offset(params.get("page")))
+            _count(visible, query, user, sort, conditions, _page_offset(params.get("page")), stored)
             if valid
             else _Counted()
         )
@@ -292,10 +306,29 @@ def _count(
     sort: str,
     conditions: dict[str, Q],
     offset: int,
+    stored: dict[str, list[tuple]] | None = None,
 ) -> _Counted:
     """One statement: the matching resources (`m`: id, kind, year, place in the order, whether
     each passes each active filter) are found once, then grouped by kind and year, joined to the
-    rows that tie them to the values of each facet on a relation, and the page cut from them."""
+    rows that tie them to the values of each facet on a relation, and the page cut from them.
+
+    Only the resources that pass all the active filters but one at most can count in a facet, so
+    `m` holds only those. With one filter and the counts of the whole list (`stored`), that
+    filter's own facet comes from them and `m` is only what passes the filter."""
+    if stored is not None and len(conditions) == 1:
+        ((name, condition),) = conditions.items()
+        counted = _count(visible.filter(condition), query, user, sort, {}, offset)
+        return _with_stored(counted, name, stored)
+    if len(conditions) >= 2:
+        visible = visible.filter(
+            reduce(
+                operator.or_,
+                [
+                    reduce(operator.and_, [c for other, c in conditions.items() if other != name])
+                    for name in conditions
+                ],
+            )
+        )
     names = list(conditions)
     matching = (
         _ordered(visible, query, user, sort)
@@ -414,6 +447,59 @@ def _count(
             counted.rows.setdefault(part, []).append((value, key2, *map(int, counts)))
     counted.page = [pk for _row_number, pk in sorted(page)]
     return counted
+
+
+def _with_stored(counted: _Counted, name: str, stored: dict[str, list[tuple]]) -> _Counted:
+    """The counts of a list with one active filter, `name`: those of the list itself (what
+    passes it), and, left without it, those of the whole list (`stored`)."""
+    rows: dict[str, list[tuple]] = {}
+    for part in set(counted.rows) | set(stored):
+        filtered = {(row[0], row[1]): row[2] for row in counted.rows.get(part, [])}
+        whole = {(row[0], row[1]): row[2] for row in stored.get(part, [])}
+        rows[part] = [
+            (value, key2, filtered.get((value, key2), 0), whole.get((value, key2), 0))
+            for value, key2 in {**whole, **filtered}
+        ]
+    return _Counted(names=[name], rows=rows, page=counted.page)
+
+
+def stored_facet_counts(user) -> dict[str, list[tuple]] | None:
+    """The counts of the whole list for this visitor (public or staff) as the list's statement
+    gives them, if they were counted for the current content and no embargo has ended since;
+    else None (the list counts for itself, and a new count is asked for when time made them
+    old)."""
+    visibility = FACET_VISIBILITY_STAFF if user.is_staff else FACET_VISIBILITY_PUBLIC
+    rows = list(
+        FacetCount.objects.filter(visibility=visibility).values_list(
+            "part", "value", "key2", "count", "version", "valid_until"
+        )
+    )
+    if not rows:
+        return None
+    version, valid_until = rows[0][4], rows[0][5]
+    if valid_until is not None and valid_until <= timezone.now():
+        from repository.tasks import facet_counts_refresh_ask
+
+        facet_counts_refresh_ask()
+        return None
+    current = content_versions()["repository"]
+    if current is None or version != current:
+        return None
+    stored: dict[str, list[tuple]] = {}
+    for part, value, key2, count, _version, _until in rows:
+        if part != "none":
+            stored.setdefault(part, []).append((value, key2, count))
+    return stored
+
+
+def whole_list_counts(*, user) -> dict[str, list[tuple]]:
+    """The counts of the whole list (no search words, no filter) for this visitor: what
+    `stored_facet_counts` gives back once they are stored."""
+    counted = _count(_visible(user), "", user, "newest", {}, 0)
+    return {
+        part: [(value, key2, count) for value, key2, count in rows]
+        for part, rows in counted.rows.items()
+    }
 
 
 def _page_resources(pks: list[int], query: str, user) -> list[Resource]:
