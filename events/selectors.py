@@ -294,11 +294,10 @@ def event_registration_state(
         return RegistrationState("ended", _("This event has ended."))
     if event.registration_mode == mode.CLOSED:
         return RegistrationState("no_registration", _("Registration is not open for this event."))
-    if event.registration_opens and now < event.registration_opens:
+    if event.registration_not_open_yet(now):
         # The template says "Registration opens on <date>".
         return RegistrationState("not_yet", "", opens=event.registration_opens)
-    # Without an explicit closing time, registration closes when the event starts.
-    if now >= (event.registration_closes or event.start):
+    if not event.registration_is_open(now):
         return RegistrationState("closed", _("Registration is closed."))
     if event.registration_mode == mode.EXTERNAL:
         return RegistrationState(
@@ -317,7 +316,7 @@ def event_registration_state(
         )
     if event.registration_mode == mode.APPROVAL:
         message = _("Registration is open. Places are confirmed by the organisers.")
-    elif event.capacity is not None and seats_taken(event=event) >= event.capacity:
+    elif not event.has_free_seat():
         return RegistrationState(
             "full",
             _("The event is full. You can join the waiting list: free places go to it in order."),
@@ -332,7 +331,7 @@ def event_registration_state(
 
 
 def _registered_state(event: Event, registration: Registration, now: datetime) -> RegistrationState:
-    can_cancel = now < (event.cancellation_deadline or event.start)
+    can_cancel = event.cancellation_is_open(now)
     status = Registration.Status
     if registration.status == status.CONFIRMED:
         return RegistrationState(
@@ -355,10 +354,6 @@ def _registered_state(event: Event, registration: Registration, now: datetime) -
         registration=registration,
         can_cancel=can_cancel,
     )
-
-
-def seats_taken(*, event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
 
 
 def active_registration(*, event: Event, user) -> Registration | None:
@@ -411,9 +406,7 @@ def registrations_of_user(*, user) -> list[Registration]:
             else None
         )
         event = registration.event
-        registration.can_cancel = registration.is_active and now < (
-            event.cancellation_deadline or event.start
-        )
+        registration.can_cancel = registration.is_active and event.cancellation_is_open(now)
     return registrations
 
 
@@ -462,3 +455,69 @@ def registrations_export(user) -> list[dict]:
         }
         for registration in registrations
     ]
+
+
+# --- Staff pages --------------------------------------------------------------------------------
+
+
+@dataclass
+class EditionMove:
+    label: str
+    before: datetime | None  # in the event's time zone
+    after: datetime | None
+
+
+@dataclass
+class EditionCopySummary:
+    """What moved when an edition was copied: each date before and after, and the agenda."""
+
+    source: Event
+    copy: Event
+    days: int
+    moves: list[EditionMove]
+    sessions: int
+    weekdays_before: list[str]
+    weekdays_after: list[str]
+
+    @property
+    def weekdays_kept(self) -> bool:
+        return self.weekdays_before == self.weekdays_after
+
+
+def edition_copy_summary(*, source: Event, copy: Event) -> EditionCopySummary:
+    """Compare a copied edition with the one it was copied from, for the staff's summary."""
+    from django.utils.formats import date_format
+
+    tz = source.tz
+    fields = [
+        ("start", _("Start")),
+        ("end", _("End")),
+        ("registration_opens", _("Registration opens")),
+        ("registration_closes", _("Registration closes")),
+        ("cancellation_deadline", _("Cancellation deadline")),
+    ]
+    moves = [
+        EditionMove(
+            label=str(label),
+            before=in_zone(getattr(source, name), tz) if getattr(source, name) else None,
+            after=in_zone(getattr(copy, name), tz) if getattr(copy, name) else None,
+        )
+        for name, label in fields
+        if getattr(source, name) or getattr(copy, name)
+    ]
+
+    def weekdays(event: Event) -> list[str]:
+        days = sorted({in_zone(s.start, tz).weekday() for s in event.sessions.all()})
+        # 4 January 2021 was a Monday: its week names the days in the active language.
+        return [date_format(date(2021, 1, 4 + day), "l") for day in days]
+
+    first = timezone.localtime(source.start, tz).date()
+    return EditionCopySummary(
+        source=source,
+        copy=copy,
+        days=(timezone.localtime(copy.start, tz).date() - first).days,
+        moves=moves,
+        sessions=copy.sessions.count(),
+        weekdays_before=weekdays(source),
+        weekdays_after=weekdays(copy),
+    )

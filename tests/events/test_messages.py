@@ -625,7 +625,7 @@ def test_sent_message_page_and_list_do_not_grow_with_deliveries(
 def test_delivery_report_pages_through_many_recipients(
     manager_client, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from events.admin import MessageAdmin
+    from events.admin.messages import MessageAdmin
 
     monkeypatch.setattr(MessageAdmin, "DELIVERIES_PER_PAGE", 5)
     event = EventFactory()
