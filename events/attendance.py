@@ -584,8 +584,8 @@ def certificate_issue(*, registration: Registration) -> Certificate:
     """The certificate of an attended registration, issued once: later calls return the same
     one (valid again if it had been revoked). What it states is fixed when it is issued (the
     name, the event's title, its dates in the participant's language); only the number of
-    sessions follows later corrections of attendance. Raises ValueError for a registration
-    that has not attended or has no name to print."""
+    sessions follows later corrections of attendance. Raises CertificateNotYet before the
+    event has ended, ValueError for a registration that has not attended or has no name."""
     with transaction.atomic():
         registration = (
             Registration.objects.select_for_update(of=("self",))

@@ -232,9 +232,7 @@ def test_copy_keeps_a_tuesday_and_thursday_programme_on_tuesdays_and_thursdays(
     assert local_starts[-1] == datetime(2025, 10, 9, 13, 0, tzinfo=ZURICH)
     # Registration moves the same way: 364 days earlier than a year later.
     assert copy.registration_opens.astimezone(ZURICH) == datetime(2025, 6, 30, 9, 0, tzinfo=ZURICH)
-    assert copy.registration_closes.astimezone(ZURICH) == datetime(
-        2025, 9, 8, 17, 0, tzinfo=ZURICH
-    )
+    assert copy.registration_closes.astimezone(ZURICH) == datetime(2025, 9, 8, 17, 0, tzinfo=ZURICH)
     html = response.content.decode()
     assert "Every session keeps its weekday and time of day." in html
     assert "Tuesday, Thursday" in html

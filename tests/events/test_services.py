@@ -130,7 +130,8 @@ def test_copying_twice_gives_unique_slugs(marathon):
     assert first.slug == "virtual-cgmp-training-marathon-2025"
     assert second.slug == "virtual-cgmp-training-marathon-2025-2"
     assert (
-        event_copy_as_next_edition(event=marathon, start_date=NEXT).slug == "virtual-cgmp-training-marathon-2025-3"
+        event_copy_as_next_edition(event=marathon, start_date=NEXT).slug
+        == "virtual-cgmp-training-marathon-2025-3"
     )
 
 
