@@ -107,16 +107,8 @@ class EventAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     form = EventAdminForm
     inlines = (SessionInline, QuestionInline, InvitationInline)
-    list_display = (
-        "title",
-        "programme",
-        "edition_year",
-        "local_start",
-        "format",
-        "region",
-        "status",
-        "preview",
-    )
+    # What staff look for in the list; the rest is in the filters and on the event's page.
+    list_display = ("title", "programme", "local_start", "status", "preview")
     list_filter = ("programme", "status", "format", "region", "edition_year", "registration_mode")
     list_select_related = ("programme",)
     search_fields = ("title", "slug", "city", "summary")
