@@ -521,3 +521,59 @@ def edition_copy_summary(*, source: Event, copy: Event) -> EditionCopySummary:
         weekdays_before=weekdays(source),
         weekdays_after=weekdays(copy),
     )
+
+
+# --- The staff dashboard ------------------------------------------------------------------------
+
+
+def pending_requests_by_event(*, limit: int = 10) -> list[Event]:
+    """Events with registration requests waiting for approval, each with `pending_count`,
+    soonest first. One query."""
+    return list(
+        Event.objects.filter(registrations__status=Registration.Status.PENDING)
+        .annotate(
+            pending_count=Count("registrations", filter=Q(registrations__status="pending"))
+        )
+        .only("pk", "title", "start", "time_zone")
+        .order_by("start", "pk")[:limit]
+    )
+
+
+def events_open_with_fill(*, now: datetime | None = None, limit: int = 10) -> list[Event]:
+    """Events taking registrations now (`Event.registration_is_open`), soonest first, each with
+    its confirmed seats (read by `Event.seats_left`) and `waiting_count`. One query."""
+    return list(
+        Event.objects.registration_open(now)
+        .with_seats_taken()
+        .annotate(
+            waiting_count=Count("registrations", filter=Q(registrations__status="waitlisted"))
+        )
+        .only("pk", "title", "start", "time_zone", "capacity")
+        .order_by("start", "pk")[:limit]
+    )
+
+
+def failed_emails_by_status() -> dict[str, int]:
+    """Emails that failed: waiting for a retry, and given up. One query."""
+    from events.models import EmailDelivery
+
+    failing = (EmailDelivery.Status.FAILED, EmailDelivery.Status.GAVE_UP)
+    counts = dict(
+        EmailDelivery.objects.filter(status__in=failing)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in failing}
+
+
+def recent_feedback(*, limit: int = 5) -> list:
+    """The latest survey answers with their event. One query."""
+    from events.models import Feedback
+
+    return list(
+        Feedback.objects.select_related("registration__event").order_by("-created_at", "-pk")[
+            :limit
+        ]
+    )
