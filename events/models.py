@@ -722,6 +722,14 @@ class Message(models.Model):
         _("send to"), max_length=20, choices=Recipients.choices, default=Recipients.CONFIRMED
     )
     subject = models.CharField(_("subject"), max_length=200)
+    reply_to = models.EmailField(
+        _("replies go to"),
+        blank=True,
+        help_text=_(
+            "The address that receives the registrants' replies, e.g. yours or the team's. "
+            "Blank: replies go to the portal's sending address."
+        ),
+    )
     body = models.TextField(
         _("message"),
         help_text=_("Markdown. Sent as written; the email adds a greeting and the event link."),

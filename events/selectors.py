@@ -531,9 +531,7 @@ def pending_requests_by_event(*, limit: int = 10) -> list[Event]:
     soonest first. One query."""
     return list(
         Event.objects.filter(registrations__status=Registration.Status.PENDING)
-        .annotate(
-            pending_count=Count("registrations", filter=Q(registrations__status="pending"))
-        )
+        .annotate(pending_count=Count("registrations", filter=Q(registrations__status="pending")))
         .only("pk", "title", "start", "time_zone")
         .order_by("start", "pk")[:limit]
     )

@@ -187,7 +187,7 @@ class AttendanceImportForm(forms.Form):
 class MessageAdminForm(forms.ModelForm):
     class Meta:
         model = Message
-        fields = ("event", "recipients", "subject", "body")
+        fields = ("event", "recipients", "subject", "reply_to", "body")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

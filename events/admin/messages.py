@@ -23,6 +23,7 @@ from events.messages import (
     message_delivery_report,
     message_preview,
     message_send,
+    message_send_test,
     message_update,
 )
 from events.models import EmailDelivery, Message
@@ -50,11 +51,12 @@ class MessageAdmin(admin.ModelAdmin):
     ordering = ("-created_at", "-pk")
     list_per_page = 100
     show_full_result_count = False
-    DRAFT_FIELDS = ("event", "recipients", "subject", "body")
+    DRAFT_FIELDS = ("event", "recipients", "subject", "reply_to", "body")
     SENT_FIELDS = (
         "event",
         "recipients",
         "subject",
+        "reply_to",
         "body",
         "status",
         "recipient_count",
@@ -105,6 +107,15 @@ class MessageAdmin(admin.ModelAdmin):
             .select_related("event", "created_by", "sent_by")
             .defer("recipient_ids")
         )
+
+    def get_changeform_initial_data(self, request):
+        # Replies reach the person who writes, unless they say otherwise.
+        return {"reply_to": request.user.email, **super().get_changeform_initial_data(request)}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Each message is written, previewed and sent on its own: no "Save and add another".
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in self.DRAFT_FIELDS}
@@ -164,6 +175,11 @@ class MessageAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.send_view),
                 name="events_message_send",
             ),
+            path(
+                "<path:object_id>/test/",
+                self.admin_site.admin_view(self.test_view),
+                name="events_message_test",
+            ),
             *super().get_urls(),
         ]
 
@@ -192,6 +208,7 @@ class MessageAdmin(admin.ModelAdmin):
             "change_url": self._url("change", message.pk),
             "preview_url": self._url("preview", message.pk),
             "send_url": self._url("send", message.pk),
+            "test_url": self._url("test", message.pk),
         }
 
     def preview_view(self, request, object_id: str):
@@ -205,6 +222,30 @@ class MessageAdmin(admin.ModelAdmin):
         context = self._page_context(request, message, gettext("Preview of the message"))
         context["preview"] = preview
         return TemplateResponse(request, "admin/events/message/preview.html", context)
+
+    def test_view(self, request, object_id: str):
+        """Send the draft to oneself, as the recipient shown in the preview will get it."""
+        message = self._draft_for(request, object_id)
+        if isinstance(message, HttpResponseRedirect):
+            return message
+        recipient = request.POST.get("recipient", "")
+        preview_url = self._url("preview", message.pk)
+        if recipient.isdigit():
+            preview_url += f"?recipient={recipient}"
+        if request.method != "POST":
+            return HttpResponseRedirect(preview_url)
+        delivery = message_send_test(
+            message=message,
+            by=request.user,
+            recipient_id=int(recipient) if recipient.isdigit() else None,
+        )
+        self.message_user(
+            request,
+            gettext("A test was sent to %(email)s; the registrants got nothing.")
+            % {"email": delivery.to},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(preview_url)
 
     def send_view(self, request, object_id: str):
         message = self._draft_for(request, object_id)
