@@ -141,3 +141,40 @@ def test_one_accounts_section_and_no_machinery_for_staff_who_are_not_superusers(
     assert captions.count("Accounts") == 1
     assert "Authentication and Authorization" not in captions
     assert reverse("admin:sites_site_changelist") in html
+
+
+def test_favicon_ico_answers_with_the_portal_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"
+    # The tests serve no static files; the file is the one the finders give.
+    from django.contrib.staticfiles import finders
+
+    with open(finders.find("img/favicon.svg"), "rb") as icon:
+        assert b"<svg" in icon.read()
+
+
+def test_the_event_time_zone_offers_canonical_zones_grouped_by_region(client):
+    from events.models import Event
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    html = client.get(reverse("admin:events_event_add")).content.decode()
+
+    select = re.search(r'<select name="time_zone".*?</select>', html, re.S).group(0)
+    assert '<optgroup label="Asia">' in select
+    assert '<optgroup label="Europe">' in select
+    assert '<option value="Asia/Kathmandu">Kathmandu</option>' in select
+    assert '<option value="America/Argentina/Buenos_Aires">Buenos Aires (Argentina)</option>' in (
+        select
+    )
+    # Aliases are not offered: India's zone is Asia/Kolkata, US/Eastern is America/New_York.
+    assert 'value="Asia/Kolkata"' in select
+    assert 'value="Asia/Calcutta"' not in select
+    assert 'value="US/Eastern"' not in select
+    # An event stored with an alias still shows it.
+    event = EventFactory(time_zone="Asia/Calcutta")
+    html = client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
+    assert '<option value="Asia/Calcutta" selected>Asia/Calcutta</option>' in html
+    assert Event.objects.get(pk=event.pk).time_zone == "Asia/Calcutta"
