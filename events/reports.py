@@ -29,6 +29,8 @@ from events.templatetags.event_tags import local_datetime
 from repository.models import ProductAreaCode
 
 CONFIRMED = Q(status=Registration.Status.CONFIRMED)
+# The row of registrations whose event has no product area.
+NOT_SPECIFIED = _("Not specified")
 PARTICIPATED = CONFIRMED | Q(attended=True)
 
 
@@ -122,7 +124,9 @@ def reach_report(
         {
             **row,
             "code": row["event__product_areas__code"] or "",
-            "label": _label(ProductAreaCode, row["event__product_areas__code"]),
+            "label": _label(
+                ProductAreaCode, row["event__product_areas__code"], blank=str(NOT_SPECIFIED)
+            ),
         }
         for row in _rows(registrations, "event__product_areas__code")
     ]
