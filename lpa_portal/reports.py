@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Event, Programme
 from events.reports import reach_report, year_over_year
 from lpa_portal.charts import bar_chart_svg
+from lpa_portal.maps import world_map_svg
 from repository.reports import downloads_report, search_report
 
 REACH_PERMISSIONS = ("events.view_registration",)
@@ -195,6 +196,7 @@ class PeriodForm(forms.Form):
 
 
 class ReachFilterForm(PeriodForm):
+    show_map = forms.BooleanField(label=_("Show a map of the countries reached"), required=False)
     programme = forms.ModelChoiceField(
         label=_("Programme"), queryset=Programme.objects.all(), required=False
     )
@@ -203,7 +205,7 @@ class ReachFilterForm(PeriodForm):
         queryset=Event.objects.only("pk", "title", "start").order_by("-start", "pk"),
         required=False,
     )
-    field_order = ["programme", "event", "start", "end"]
+    field_order = ["programme", "event", "start", "end", "show_map"]
 
 
 def _filters(form: forms.Form) -> dict:
@@ -280,6 +282,13 @@ def reach_view(request):
             )
         )
     event = filters.get("event")
+    world_map = ""
+    if filters.get("show_map"):
+        world_map = world_map_svg(
+            title=gettext("Countries reached: participants"),
+            values={row["code"]: row["participants"] for row in report["by_country"]},
+            measure=gettext("Participants"),
+        )
     return _render(
         request,
         "admin/reports/reach.html",
@@ -291,6 +300,7 @@ def reach_view(request):
         # The figures the organisers published, which also count people who did not register
         # on this portal.
         published=event if event is not None and event.participants_count else None,
+        world_map=world_map,
     )
 
 

@@ -437,3 +437,42 @@ def test_the_page_says_it_counts_registrations_made_here(client, reach):
 
     assert "These figures count the registrations made on this portal." in html
     assert f"Published figure for {event.title}: 1550 participants." in html
+
+
+def test_the_optional_map_shades_the_countries_reached(client, reach):
+    import re
+
+    from lpa_portal.maps import NONE_FILL, SHADES
+
+    client.force_login(_staff(EVENT_MANAGERS))
+
+    without = client.get("/admin/reports/reach/", {"programme": reach["programme"].pk})
+    assert 'id="report-map"' not in without.content.decode()
+
+    html = client.get(
+        "/admin/reports/reach/", {"programme": reach["programme"].pk, "show_map": "on"}
+    ).content.decode()
+
+    figure = re.search(
+        r'<figure class="module report-map" id="report-map">.*?</figure>', html, re.S
+    )
+    assert figure
+    svg = figure.group(0)
+    assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
+    assert "3 countries reached, 3 of them drawn" in svg  # Kenya, India, Brazil
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # nothing from elsewhere
+    fills = {
+        name: fill for fill, name in re.findall(r'fill="(#[0-9a-f]{6})"><title>([^<:]+):', svg)
+    }
+    assert fills["Kenya"] in SHADES and fills["India"] in SHADES and fills["Brazil"] in SHADES
+    assert fills["France"] == NONE_FILL  # cancelled: not a participant
+    assert fills["China"] == NONE_FILL
+
+
+def test_the_map_escapes_what_it_prints():
+    from lpa_portal.maps import world_map_svg
+
+    svg = world_map_svg(title="<script>x</script>", values={"KE": 3}, measure="<b>")
+
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert "<b>" not in svg

@@ -142,6 +142,7 @@ def test_no_admin_page_scrolls_sideways_at_1366_px(browser, live_server):
         reverse("admin:repository_resource_changelist"),
         reverse("admin:repository_resource_add"),
         reverse("admin:repository_resource_change", args=[resource.pk]),
+        reverse("reports:reach") + "?show_map=on",
     ]
     problems = {}
     for url in urls:
