@@ -6,6 +6,7 @@ import zoneinfo
 from datetime import datetime
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from django.db import models
 from django.http import HttpResponse
@@ -34,8 +35,13 @@ TIME_ZONE_REGIONS = {
 @cache
 def canonical_time_zones() -> tuple[str, ...]:
     """The canonical zones of the IANA database (its "Zone" entries, not the links such as
-    Asia/Calcutta or US/Eastern), from the tzdata package the zone data come from."""
-    source = resources.files("tzdata").joinpath("zoneinfo/tzdata.zi").read_text()
+    Asia/Calcutta or US/Eastern), from the tzdata package (installed with icalendar), else from
+    the system's zone files."""
+    try:
+        source = resources.files("tzdata").joinpath("zoneinfo/tzdata.zi").read_text()
+    except ModuleNotFoundError:
+        folder = next(path for path in zoneinfo.TZPATH if Path(path, "tzdata.zi").exists())
+        source = Path(folder, "tzdata.zi").read_text()
     names = {line.split()[1] for line in source.splitlines() if line.startswith("Z ")}
     return tuple(sorted(name for name in names if name.split("/", 1)[0] in TIME_ZONE_REGIONS))
 

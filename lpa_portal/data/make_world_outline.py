@@ -16,6 +16,7 @@ Run once, by hand, when the outline changes:
 
 import json
 import sys
+from itertools import pairwise
 
 SCALE = 2  # units of the drawing per degree
 NORTH, SOUTH = 85, -58
@@ -48,7 +49,7 @@ def _ring(indexes: list[int], arcs) -> list[tuple[float, float]]:
 def _path(rings) -> str:
     parts = []
     for ring in rings:
-        if any(abs(a[0] - b[0]) > 180 for a, b in zip(ring, ring[1:], strict=False)):
+        if any(abs(a[0] - b[0]) > 180 for a, b in pairwise(ring)):
             # A ring across the 180th meridian (Chukotka, Fiji) is drawn whole east of it, and
             # the edge of the drawing cuts it, rather than with a line across the world.
             ring = [(lon + 360 if lon < 0 else lon, lat) for lon, lat in ring]
