@@ -142,13 +142,16 @@ def alert_subscriptions_export(user) -> list[dict]:
 # --- Unsubscribing without signing in -----------------------------------------------------------
 
 
-def unsubscribe_token(*, user, subscription_ids: Iterable[int]) -> str:
-    """A signed token naming the person and the subscriptions an email's link stops."""
-    return signing.dumps({"u": user.pk, "s": sorted(subscription_ids)}, salt=UNSUBSCRIBE_SALT)
+def unsubscribe_token(*, subscriptions: Iterable[AlertSubscription]) -> str:
+    """A signed token naming, by their random keys, the subscriptions an email's link stops:
+    nothing in it says who the person is, and once those subscriptions are gone (unsubscribed,
+    or the account deleted) it stops nothing."""
+    keys = ".".join(sorted(subscription.key for subscription in subscriptions))
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(keys)
 
 
-def unsubscribe_url(*, user, subscription_ids: Iterable[int]) -> str:
-    token = unsubscribe_token(user=user, subscription_ids=subscription_ids)
+def unsubscribe_url(*, subscriptions: Iterable[AlertSubscription]) -> str:
+    token = unsubscribe_token(subscriptions=subscriptions)
     return settings.SITE_URL + reverse("events:alerts_unsubscribe", kwargs={"token": token})
 
 
@@ -158,12 +161,10 @@ def unsubscribe_subscriptions(*, token: str) -> QuerySet[AlertSubscription]:
     Raises InvalidUnsubscribeLink for a token that was not made here or has been altered.
     """
     try:
-        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        user_id = int(payload["u"])
-        ids = [int(pk) for pk in payload["s"]]
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        keys = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token).split(".")
+    except signing.BadSignature as error:
         raise InvalidUnsubscribeLink() from error
-    return AlertSubscription.objects.filter(user_id=user_id, pk__in=ids)
+    return AlertSubscription.objects.filter(key__in=keys)
 
 
 def alert_unsubscribe(*, token: str) -> int:
@@ -334,7 +335,7 @@ def _item_alert(*, item: Event | Resource, now: datetime, run: AlertRun, dry_run
                     user=subscription.user,
                     key=f"alert:{alert.pk}",
                     items=[item],
-                    subscription_ids=[subscription.pk],
+                    subscriptions=[subscription],
                 )
                 alert.delivery = delivery
                 alert.queued_at = now
@@ -379,11 +380,7 @@ def _digest_key(*, user_id: int, now: datetime) -> str:
 def _still_public(item: Event | Resource, user, now: datetime) -> bool:
     if isinstance(item, Event):
         return item.status == Event.Status.PUBLISHED and item.end >= now
-    return (
-        item.status == Resource.Status.PUBLISHED
-        and not (item.embargo_until and item.embargo_until > now)
-        and item.can_open_files(user)
-    )
+    return item.is_public(now) and item.can_open_files(user)
 
 
 def digests_queue(*, now: datetime | None = None, dry_run: bool = False) -> int:
@@ -427,7 +424,7 @@ def digests_queue(*, now: datetime | None = None, dry_run: bool = False) -> int:
                     user=user,
                     key=_digest_key(user_id=user_id, now=now),
                     items=shown,
-                    subscription_ids=weekly.values_list("pk", flat=True),
+                    subscriptions=weekly.only("key"),
                     digest=True,
                 )
                 count += 1
@@ -460,13 +457,18 @@ def _subject(items: list, digest: bool) -> str:
 
 
 def _alert_email_queue(
-    *, user, key: str, items: list, subscription_ids: Iterable[int], digest: bool = False
+    *,
+    user,
+    key: str,
+    items: list,
+    subscriptions: Iterable[AlertSubscription],
+    digest: bool = False,
 ) -> EmailDelivery:
     """Render the alert (or the digest) in the person's language and put it in the outbox,
     with the headers that let mail programs offer a one-click unsubscribe (RFC 8058)."""
     language = user.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
-        unsubscribe = unsubscribe_url(user=user, subscription_ids=subscription_ids)
+        unsubscribe = unsubscribe_url(subscriptions=subscriptions)
         context = {
             "user": user,
             "entries": [_entry(item) for item in items],

@@ -45,6 +45,13 @@ class InvalidInvitation(RegistrationError):
     default_message = _("This invitation code is not valid, has expired or has been used.")
 
 
+class TooManyInvitationAttempts(RegistrationError):
+    default_message = _(
+        "Too many wrong invitation codes were tried. Try again in 15 minutes, or write to the "
+        "organisers."
+    )
+
+
 class ConsentRequired(RegistrationError):
     default_message = _("Please agree to the use of your data for this event.")
 

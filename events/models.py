@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import zoneinfo
 from datetime import datetime
+from functools import cache
+from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -272,6 +276,25 @@ class Event(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("events:detail", kwargs={"slug": self.slug})
 
+    # What `audience_fit` says of a person.
+    AUDIENCE_IN = "in"
+    AUDIENCE_UNVERIFIED = "unverified"
+    AUDIENCE_OUT = "out"
+
+    def audience_fit(self, user) -> str:
+        """Whether `user` may take part in an event kept for some audiences: AUDIENCE_IN when it
+        is not restricted or staff verified that their type of organisation is among its
+        audiences; AUDIENCE_UNVERIFIED when only the person's own profile says so (they may ask,
+        staff decide); AUDIENCE_OUT otherwise. Reads `audiences` (prefetch it for lists)."""
+        if not self.audience_restricted:
+            return self.AUDIENCE_IN
+        codes = {audience.code for audience in self.audiences.all()}
+        if not codes:
+            return self.AUDIENCE_IN
+        if user.organisation_type not in codes:
+            return self.AUDIENCE_OUT
+        return self.AUDIENCE_IN if user.organisation_type_is_verified else self.AUDIENCE_UNVERIFIED
+
     def clean(self):
         errors = {}
         if self.start and self.end and self.end < self.start:
@@ -485,13 +508,78 @@ class Question(models.Model):
             raise ValidationError({"choices": _("Give at least two choices, one per line.")})
 
 
+# No 0/O or 1/I: codes are read out and typed in by hand. Ten of these 32 characters make about
+# 50 bits, too many to guess within the limit on wrong codes (events.services).
+INVITATION_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+INVITATION_CODE_LENGTH = 10
+
+
+def invitation_code_new() -> str:
+    while True:
+        code = "".join(
+            secrets.choice(INVITATION_CODE_ALPHABET) for _position in range(INVITATION_CODE_LENGTH)
+        )
+        try:
+            validate_invitation_code(code)
+        except ValidationError:  # a rare draw that looks simple, e.g. with ABCD in it
+            continue
+        return code
+
+
+def _has_run(text: str, length: int = 4) -> bool:
+    """A character repeated, or letters or digits in order (ABCD, 4321), `length` times."""
+    for start in range(len(text) - length + 1):
+        steps = {ord(b) - ord(a) for a, b in pairwise(text[start : start + length])}
+        if len(steps) == 1 and steps <= {-1, 0, 1}:
+            return True
+    return False
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from django.contrib.auth.password_validation import CommonPasswordValidator
+
+    return frozenset(word.upper() for word in CommonPasswordValidator().passwords)
+
+
+def validate_invitation_code(value: str) -> None:
+    """A code typed by staff must be as hard to guess as a made-up one: at least ten letters
+    and digits (hyphens and spaces between them are ignored), six of them different, no run
+    such as AAAA or 1234, no year, and not a common password."""
+    characters = re.sub(r"[\s-]", "", value or "").upper()
+    if len(characters) < INVITATION_CODE_LENGTH or not re.fullmatch(r"[A-Z0-9]+", characters):
+        raise ValidationError(
+            _(
+                "An invitation code needs at least %(length)s letters and digits (hyphens may "
+                "separate them), so that it cannot be guessed. Leave it blank to have one made up."
+            ),
+            code="invitation_code_short",
+            params={"length": INVITATION_CODE_LENGTH},
+        )
+    if (
+        len(set(characters)) < 6
+        or _has_run(characters)
+        or re.search(r"(19|20)\d\d", characters)
+        or characters in _common_passwords()
+    ):
+        raise ValidationError(
+            _(
+                "This invitation code is too easy to guess (repeated or ordered characters, a "
+                "year or a common word). Leave it blank to have one made up."
+            ),
+            code="invitation_code_simple",
+        )
+
+
 class Invitation(models.Model):
     """A code that lets people register for an invitation-only event."""
 
     event = models.ForeignKey(
         Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="invitations"
     )
-    code = models.CharField(_("code"), max_length=32, unique=True)
+    code = models.CharField(
+        _("code"), max_length=32, unique=True, validators=[validate_invitation_code]
+    )
     email = models.EmailField(
         _("for email address"), blank=True, help_text=_("Leave blank for a code anyone may use.")
     )
@@ -507,6 +595,21 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self):
+        if not self.code or not self.event_id:
+            return
+        characters = re.sub(r"[\s-]", "", self.code).upper()
+        words = re.findall(r"[a-z]{4,}", f"{self.event.title} {self.event.slug}".lower())
+        if any(word.upper() in characters for word in words):
+            raise ValidationError(
+                {
+                    "code": _(
+                        "The invitation code must not contain words of the event's title. Leave "
+                        "it blank to have one made up."
+                    )
+                }
+            )
 
 
 class Registration(models.Model):
@@ -655,7 +758,9 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def get_absolute_url(self) -> str:
+    # Not `get_absolute_url`: the admin's "view on site" and anything else that looks for that
+    # method must not lead to a page that names the holder.
+    def verification_path(self) -> str:
         return reverse("events:certificate_verify", kwargs={"code": self.code})
 
     def is_valid(self, now: datetime | None = None) -> bool:
@@ -825,6 +930,10 @@ class EmailDelivery(models.Model):
 # --- Alerts -------------------------------------------------------------------------------------
 
 
+def alert_key_new() -> str:
+    return secrets.token_hex(16)
+
+
 class AlertSubscription(models.Model):
     """A signed-in person's request to hear of new events and/or new resources.
 
@@ -857,6 +966,9 @@ class AlertSubscription(models.Model):
     frequency = models.CharField(
         _("how often"), max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
     )
+    # What an email's unsubscribe link names (events.alerts.unsubscribe_token): random, so that
+    # the link says nothing about the person, and gone with the subscription.
+    key = models.CharField(max_length=32, unique=True, default=alert_key_new, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from events.filters import EventFilter
 from events.models import Event, Programme, Registration, Session
-from repository.models import Topic
+from events.structured_data import event_json_ld, json_ld_script
+from repository.models import Resource, Topic
 
 PAGE_SIZE = 12
 
@@ -70,9 +71,18 @@ class EventList:
     when: str
     total: int
 
+    @property
+    def active_facets(self) -> list[Facet]:
+        return [facet for facet in self.facets if facet.selected]
+
 
 def _visible_events(user) -> QuerySet[Event]:
     return Event.objects.published()
+
+
+def event_list_when(*, params: QueryDict) -> str:
+    """Which list the parameters ask for: "upcoming" (the default) or "past" (the archive)."""
+    return "past" if params.get("when") == "past" else "upcoming"
 
 
 def event_list(*, params: QueryDict, user) -> EventList:
@@ -82,7 +92,7 @@ def event_list(*, params: QueryDict, user) -> EventList:
     filter, in one grouped query per facet, so the number of queries never grows with the data.
     """
     params = params.copy()
-    when = "past" if params.get("when") == "past" else "upcoming"
+    when = event_list_when(params=params)
     params["when"] = when
     base = _visible_events(user)
     filterset = EventFilter(params, queryset=base)
@@ -193,14 +203,15 @@ def event_detail(*, slug: str, user) -> Event:
     return queryset.select_related("programme").get(slug=slug)
 
 
-def event_page_content(*, event: Event) -> Event:
-    """Read, in a fixed number of queries, everything the body of the event's page shows."""
+def event_page_content(*, event: Event, user) -> Event:
+    """Read, in a fixed number of queries, everything the body of the event's page shows; of
+    its resources, only those the visitor may see."""
     prefetch_related_objects(
         [event],
         Prefetch(
             "sessions",
             queryset=Session.objects.select_related("topic").prefetch_related(
-                "speakers", "resources"
+                "speakers", Prefetch("resources", queryset=Resource.objects.visible_to(user))
             ),
         ),
         "topics",
@@ -208,9 +219,29 @@ def event_page_content(*, event: Event) -> Event:
         "product_areas",
         "languages",
         "partners",
-        "materials",
+        Prefetch("materials", queryset=Resource.objects.visible_to(user)),
     )
     return event
+
+
+@dataclass
+class EventPage:
+    """What the header and body of an event's page show (the same for every visitor of a kind)."""
+
+    event: Event
+    agenda: list
+    speakers: list
+    json_ld: str
+
+
+def event_page(*, event: Event, user, visitor_zone: str, url: str) -> EventPage:
+    event_page_content(event=event, user=user)
+    return EventPage(
+        event=event,
+        agenda=event_agenda(event=event, visitor_zone=visitor_zone),
+        speakers=event_speakers(event=event),
+        json_ld=json_ld_script(event_json_ld(event=event, url=url)),
+    )
 
 
 def in_zone(value: datetime, zone) -> datetime:
@@ -314,7 +345,13 @@ def event_registration_state(
             closes=event.registration_closes,
             can_register=can_register,
         )
-    if event.registration_mode == mode.APPROVAL:
+    unverified = user.is_authenticated and event.audience_fit(user) == Event.AUDIENCE_UNVERIFIED
+    if unverified:
+        message = _(
+            "Registration is open. Your type of organisation has not been verified by the LPA "
+            "team yet, so the organisers confirm your place."
+        )
+    elif event.registration_mode == mode.APPROVAL:
         message = _("Registration is open. Places are confirmed by the organisers.")
     elif not event.has_free_seat():
         return RegistrationState(
@@ -395,7 +432,7 @@ def registrations_of_user(*, user) -> list[Registration]:
         _ahead_on_waiting_list()
         .filter(user=user)
         .select_related("event", "event__programme", "certificate", "feedback")
-        .prefetch_related("event__materials")
+        .prefetch_related(Prefetch("event__materials", queryset=Resource.objects.visible_to(user)))
         .order_by("-event__start", "-pk")
     )
     now = timezone.now()

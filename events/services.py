@@ -15,6 +15,8 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.cache import content_changed
+from accounts.ratelimits import Limit
 from events.emails import email_queue
 from events.exceptions import (
     AlreadyRegistered,
@@ -27,6 +29,7 @@ from events.exceptions import (
     NotInAudience,
     RegistrationClosed,
     RegistrationNotOpenYet,
+    TooManyInvitationAttempts,
 )
 from events.images import renditions_create
 from events.models import (
@@ -167,6 +170,7 @@ def event_copy_as_next_edition(*, event: Event, start_date: date, user=None) -> 
             ),
             single_object=True,
         )
+    content_changed("events")
     return copy
 
 
@@ -185,6 +189,7 @@ def event_publish(*, event: Event) -> Event:
         event.status, event.published_at = previous
         raise
     event.save(update_fields=["status", "published_at", "updated_at"])
+    content_changed("events")
     return event
 
 
@@ -209,6 +214,7 @@ def event_update(
     the capacity was raised. Returns the registrations confirmed from the waiting list."""
     with transaction.atomic():
         event.save()
+        content_changed("events")
         return _event_changed(
             event=event,
             changed=set(changed),
@@ -241,6 +247,7 @@ def event_banner_renditions_update(*, event: Event) -> None:
     event.banner_width = width
     event.banner_height = height
     event.save(update_fields=["banner_renditions", "banner_width", "banner_height", "updated_at"])
+    content_changed("events")
 
 
 # --- Registrations ------------------------------------------------------------------------------
@@ -293,11 +300,11 @@ def registration_check_window(*, event: Event, now: datetime | None = None) -> N
         raise RegistrationClosed
 
 
-def _check_audience(event: Event, user) -> None:
-    if not event.audience_restricted:
-        return
-    codes = {audience.code for audience in event.audiences.all()}
-    if codes and user.organisation_type not in codes:
+def _check_audience(event: Event, user) -> bool:
+    """Raise NotInAudience for someone outside a restricted event's audiences; return whether
+    their place needs the organisers' approval (their type of organisation is self-declared)."""
+    fit = event.audience_fit(user)
+    if fit == Event.AUDIENCE_OUT:
         names = ", ".join(str(audience) for audience in event.audiences.all())
         raise NotInAudience(
             _(
@@ -306,14 +313,28 @@ def _check_audience(event: Event, user) -> None:
             )
             % {"audiences": names}
         )
+    return fit == Event.AUDIENCE_UNVERIFIED
 
 
-def _usable_invitation(event: Event, user, code: str, now: datetime) -> Invitation | None:
+# Wrong invitation codes, counted in the shared cache: past either limit, even a right code is
+# refused until the window ends, so that codes cannot be guessed by trying many.
+INVITATION_FAILURES_PER_PERSON = Limit("invitation-person", limit=5, seconds=15 * 60)
+INVITATION_FAILURES_PER_ADDRESS = Limit("invitation-address", limit=10, seconds=15 * 60)
+
+
+def _usable_invitation(
+    event: Event, user, code: str, now: datetime, address: str
+) -> Invitation | None:
     if event.registration_mode != Event.RegistrationMode.INVITATION:
         return None
     code = (code or "").strip()
     if not code:
         raise InvitationRequired
+    limits = [(INVITATION_FAILURES_PER_PERSON, f"user:{user.pk}")]
+    if address:
+        limits.append((INVITATION_FAILURES_PER_ADDRESS, address))
+    if any(limit.exceeded(key) for limit, key in limits):
+        raise TooManyInvitationAttempts
     invitation = (
         Invitation.objects.select_for_update().filter(event=event, code__iexact=code).first()
     )
@@ -323,6 +344,8 @@ def _usable_invitation(event: Event, user, code: str, now: datetime) -> Invitati
         or (invitation.expires_at and invitation.expires_at <= now)
         or (invitation.email and invitation.email.lower() != user.email.lower())
     ):
+        for limit, key in limits:
+            limit.hit(key)
         raise InvalidInvitation
     return invitation
 
@@ -346,12 +369,15 @@ def registration_create(
     answers: dict | None = None,
     consent: bool,
     invitation_code: str = "",
+    address: str = "",
     now: datetime | None = None,
 ) -> Registration:
     """Register a person for an event, applying every rule, and queue the email that says so.
 
     Open events confirm while seats are free and put later people on the waiting list, first
     come first served; approval events take requests that staff approve or reject.
+    `address` is where the request came from (`accounts.ratelimits.client_address`), for the
+    limit on wrong invitation codes.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -359,15 +385,15 @@ def registration_create(
         # First come, first served is the order in which the lock was obtained.
         arrived = max(now, timezone.now())
         registration_check_window(event=event, now=now)
-        _check_audience(event, user)
+        needs_approval = _check_audience(event, user)
         if not consent:
             raise ConsentRequired
         if Registration.objects.filter(
             event=event, user=user, status__in=Registration.ACTIVE
         ).exists():
             raise AlreadyRegistered
-        invitation = _usable_invitation(event, user, invitation_code, now)
-        if event.registration_mode == Event.RegistrationMode.APPROVAL:
+        invitation = _usable_invitation(event, user, invitation_code, now, address)
+        if event.registration_mode == Event.RegistrationMode.APPROVAL or needs_approval:
             status = Status.PENDING
         elif event.has_free_seat():
             status = Status.CONFIRMED
@@ -384,7 +410,8 @@ def registration_create(
             waitlisted_at=arrived if status == Status.WAITLISTED else None,
             created_at=arrived,
         )
-        _record(registration, old="", by=user, reason="registered")
+        reason = "registered, type of organisation to verify" if needs_approval else "registered"
+        _record(registration, old="", by=user, reason=reason)
         if invitation is not None:
             Invitation.objects.filter(pk=invitation.pk).update(uses=F("uses") + 1)
         email_queue(registration=registration, kind=status)

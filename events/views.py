@@ -6,10 +6,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, TemplateView
 
+from accounts.ratelimits import client_address, client_ip
 from events import alerts, selectors, services
 from events.attendance import (
     FeedbackAlreadyGiven,
@@ -36,8 +37,6 @@ from events.forms import (
     RegistrationForm,
 )
 from events.models import AlertSubscription, Event, Programme, Registration
-from events.structured_data import event_json_ld, json_ld_script
-from lpa_portal import fragments
 
 REGISTERED_MESSAGES = {
     Registration.Status.CONFIRMED: _("You are registered. We have sent you a confirmation email."),
@@ -51,30 +50,19 @@ REGISTERED_MESSAGES = {
 
 
 class EventListView(TemplateView):
+    """The list and its filters; made only when the template does not find it kept."""
+
     template_name = "events/event_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        request = self.request
-
-        def render() -> dict[str, object]:
-            result = selectors.event_list(params=request.GET, user=request.user)
-            main = render_to_string(
-                "events/_event_list_main.html",
-                {
-                    "result": result,
-                    "page_obj": result.page,
-                    "events": result.page.object_list,
-                    "active_filters": [facet for facet in result.facets if facet.selected],
-                    "query": request.GET.get("q", ""),
-                    "open_only": request.GET.get("open") == "true",
-                },
-                request,
-            )
-            return {"main": main, "when": result.when}
-
-        # The same list for everyone: it varies on the URL alone.
-        context.update(fragments.cached_part("event-list", (request.get_full_path(),), render))
+        params, user = self.request.GET, self.request.user
+        context.update(
+            result=SimpleLazyObject(lambda: selectors.event_list(params=params, user=user)),
+            when=selectors.event_list_when(params=params),
+            query=params.get("q", ""),
+            open_only=params.get("open") == "true",
+        )
         return context
 
 
@@ -104,6 +92,7 @@ class EventDetailView(DetailView):
                 answers=form.answers(),
                 consent=form.cleaned_data["consent"],
                 invitation_code=form.cleaned_data.get("invitation_code", ""),
+                address=client_address(client_ip(request)),
             )
         except RegistrationError as error:
             messages.error(request, error.message)
@@ -122,32 +111,11 @@ class EventDetailView(DetailView):
         if registration.can_register and user.is_authenticated and "form" not in kwargs:
             context["form"] = self._registration_form(event)
         visitor_zone = getattr(user, "time_zone", "") if user.is_authenticated else ""
-        request = self.request
-
-        def render() -> dict[str, object]:
-            selectors.event_page_content(event=event)
-            agenda = selectors.event_agenda(event=event, visitor_zone=visitor_zone)
-            parts = {
-                "event": event,
-                "agenda": agenda,
-                "speakers": selectors.event_speakers(event=event),
-                "visitor_zone": visitor_zone,
-            }
-            url = request.build_absolute_uri(event.get_absolute_url())
-            return {
-                "header": render_to_string("events/_event_header.html", parts, request),
-                "body": render_to_string("events/_event_body.html", parts, request),
-                "json_ld": json_ld_script(event_json_ld(event=event, url=url)),
-                "has_agenda": bool(agenda),
-            }
-
-        # The registration box is the visitor's own: it is made apart, every time.
-        context.update(
-            fragments.cached_part(
-                "event-page",
-                (request.build_absolute_uri(), fragments.viewer_kind(user), visitor_zone),
-                render,
-            )
+        url = self.request.build_absolute_uri(event.get_absolute_url())
+        # The header and body of the page, the same for every visitor of a kind: read only when
+        # the template does not find them kept. The registration box is the visitor's own.
+        context["page"] = SimpleLazyObject(
+            lambda: selectors.event_page(event=event, user=user, visitor_zone=visitor_zone, url=url)
         )
         context.update(
             is_preview=event.status == Event.Status.DRAFT,
@@ -240,7 +208,7 @@ class CertificateDownloadView(LoginRequiredMixin, View):
             language = get_language()
         with translation.override(language):
             # The QR code leads to the verification page in the certificate's language.
-            verify_url = request.build_absolute_uri(certificate.get_absolute_url())
+            verify_url = request.build_absolute_uri(certificate.verification_path())
         pdf = certificate_pdf(certificate=certificate, language=language, verify_url=verify_url)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = (

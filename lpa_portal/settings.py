@@ -36,7 +36,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # --- Applications -----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "lpa_portal.apps.PortalAdminConfig",  # Django's admin, with the portal's AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lpa_portal.context_processors.portal",
+                "lpa_portal.context_processors.content_cache",
             ],
         },
     },
@@ -121,13 +122,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache of production (e.g. redis://…); process-local memory for a local run.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # The same cache for the parts of pages (`{% cache %}`), through a wrapper that treats an
+    # unreachable cache as a miss (accounts/cache.py).
+    "template_fragments": {"BACKEND": "accounts.cache.FailSafeCache", "LOCATION": "default"},
+}
 # Anonymous visitors' pages are kept this many seconds in that cache (lpa_portal/page_cache.py);
 # 0 turns the page cache off, as for a local run, where pages should change at once.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
 # The parts of pages that are the same for every visitor of a kind (lists, the body of an event or
 # resource page) are kept this long in that cache, for everyone, signed in or not
-# (lpa_portal/fragments.py). Any change to the content shows at once; 0 turns it off.
+# (accounts/cache.py). A change to the content shows at once; 0 turns it off.
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=120)
 
 # --- Accounts -----------------------------------------------------------------------------------
@@ -154,6 +160,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Adding, changing or removing an email address asks for the password again (allauth's
+# reauthentication flow), so that a click in a signed-in session cannot hand the account to
+# someone else's address; changing the password asks for the current one.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
@@ -207,11 +217,23 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Repository files, which may be restricted, embargoed or withdrawn: apart from public images and
+# never served by a URL, only through the download view (repository/storage.py).
+PROTECTED_MEDIA_ROOT = Path(
+    env.str("PROTECTED_MEDIA_ROOT", default=str(BASE_DIR / "var" / "protected"))
+)
 STORAGES = {
-    # Files only through the storage API; production points this at object storage.
+    # Files only through the storage API; production points these at object storage.
+    # Public images (event banners and their renditions), served at MEDIA_URL.
     "default": {
         "BACKEND": env.str(
             "DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage"
+        )
+    },
+    # Repository files: a private location that nothing serves by path.
+    "protected": {
+        "BACKEND": env.str(
+            "PROTECTED_FILE_STORAGE", default="repository.storage.ProtectedFileSystemStorage"
         )
     },
     "staticfiles": {

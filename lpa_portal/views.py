@@ -2,12 +2,11 @@
 
 import sys
 
-from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.views.defaults import server_error as default_server_error
 from django.views.generic import TemplateView
 
 from events import selectors as event_selectors
-from lpa_portal import fragments
 from lpa_portal.middleware import DATABASE_ERRORS, database_unavailable_response
 from repository import selectors as repository_selectors
 
@@ -17,16 +16,13 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        request = self.request
-
-        def render() -> dict[str, object]:
-            lists = {
-                "upcoming_events": event_selectors.upcoming_events(limit=3),
-                "latest_resources": repository_selectors.latest_resources(limit=3),
-            }
-            return {"lists": render_to_string("pages/_home_lists.html", lists, request)}
-
-        context.update(fragments.cached_part("home-lists", (), render))
+        # Read only when the template does not find the lists kept.
+        context["upcoming_events"] = SimpleLazyObject(
+            lambda: event_selectors.upcoming_events(limit=3)
+        )
+        context["latest_resources"] = SimpleLazyObject(
+            lambda: repository_selectors.latest_resources(limit=3)
+        )
         return context
 
 

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationType, WHORegion
+from repository.storage import protected_storage
 
 
 class Topic(models.Model):
@@ -131,15 +132,21 @@ def access_level_of(user) -> int:
 
 
 class ResourceQuerySet(models.QuerySet):
+    # Who may see a resource's record (its title, its page, a link to it) is decided here and in
+    # the two methods of Resource of the same names, and nowhere else: every list, page, email,
+    # feed, alert and link calls them. Opening its files also needs the access level
+    # (`Resource.can_open_files`).
+
     def published(self, now=None):
-        """Published and past any embargo: what the public may find."""
+        """Published and past any embargo: what the public may find (`Resource.is_public`)."""
         now = now or timezone.now()
         return self.filter(status=Resource.Status.PUBLISHED).filter(
             models.Q(embargo_until__isnull=True) | models.Q(embargo_until__lte=now)
         )
 
     def visible_to(self, user, now=None):
-        """Staff see every resource (drafts as previews); others the published ones."""
+        """Staff see every resource (drafts as previews); others the published ones
+        (`Resource.is_visible_to`)."""
         return self.all() if user.is_staff else self.published(now)
 
     def made_public_since(self, since, now=None):
@@ -273,6 +280,17 @@ class Resource(models.Model):
     def is_embargoed(self) -> bool:
         return bool(self.embargo_until and self.embargo_until > timezone.now())
 
+    def is_public(self, now=None) -> bool:
+        """Published and past any embargo (`ResourceQuerySet.published`)."""
+        now = now or timezone.now()
+        return self.status == self.Status.PUBLISHED and not (
+            self.embargo_until and self.embargo_until > now
+        )
+
+    def is_visible_to(self, user, now=None) -> bool:
+        """Whether `user` may see this record (`ResourceQuerySet.visible_to`)."""
+        return bool(user.is_staff) or self.is_public(now)
+
     def can_open_files(self, user) -> bool:
         return access_level_of(user) >= self.access_level
 
@@ -315,7 +333,13 @@ class ResourceFile(models.Model):
     title = models.CharField(
         _("title"), max_length=300, blank=True, help_text=_("When it differs from the resource's.")
     )
-    file = models.FileField(_("file"), upload_to=resource_file_path, blank=True, max_length=300)
+    file = models.FileField(
+        _("file"),
+        upload_to=resource_file_path,
+        storage=protected_storage,
+        blank=True,
+        max_length=300,
+    )
     external_url = models.URLField(_("external link"), blank=True)
     mime_type = models.CharField(_("file type"), max_length=100, blank=True, editable=False)
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True, editable=False)
@@ -331,7 +355,11 @@ class ResourceFile(models.Model):
         editable=False,
     )
     thumbnail = models.ImageField(
-        _("thumbnail"), upload_to="resources/thumbnails/", blank=True, editable=False
+        _("thumbnail"),
+        upload_to="resources/thumbnails/",
+        storage=protected_storage,
+        blank=True,
+        editable=False,
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

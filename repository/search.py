@@ -13,6 +13,7 @@ the same documents for plain words; the index functions do nothing there.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import unicodedata
@@ -28,6 +29,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
     TrigramWordSimilarity,
 )
+from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import (
     Case,
@@ -47,7 +49,7 @@ from django.db.models.lookups import Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from lpa_portal import fragments
+from accounts.ratelimits import Limit
 from repository.models import QAItem, Resource, ResourceFile, access_level_of
 from repository.models import SearchQuery as LoggedQuery
 
@@ -140,8 +142,6 @@ def resource_search_index_update(*, resource_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where="WHERE r.id = ANY(%s)"), [ids])
-    # Searches find the new words at once (the kept search results are made again).
-    fragments.content_changed("repository")
 
 
 def search_index_rebuild() -> int:
@@ -151,7 +151,6 @@ def search_index_rebuild() -> int:
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where=""))
         updated = cursor.rowcount
-    fragments.content_changed("repository")
     return updated
 
 
@@ -527,15 +526,36 @@ def _sqlite_rank(query: str):
 # --- Log --------------------------------------------------------------------------------------
 
 
-def search_query_log(*, query: str, results: int, filters: dict) -> LoggedQuery | None:
+# A visitor's search is kept once an hour, and at most this many of a visitor's searches an hour,
+# so that nobody can fill the editors' report of what people search for.
+SEARCH_LOG_REPEAT_SECONDS = 60 * 60
+SEARCH_LOG_PER_VISITOR = Limit("search-log", limit=30, seconds=60 * 60)
+
+
+def search_query_log(
+    *, query: str, results: int, filters: dict, visitor: str = ""
+) -> LoggedQuery | None:
     """Keep what was searched, for editors to see what people look for: the normalised words,
     the number of results and the filters, nothing about who searched. Empty queries are not
-    kept."""
+    kept. With `visitor` (`accounts.ratelimits.visitor_key`), the same search by the same
+    visitor is kept once an hour, and a visitor's searches beyond the limit are not kept; while
+    the shared cache is unreachable, nothing from visitors is kept."""
     normalised = normalise_query(query).lower()
     if not normalised:
+        return None
+    if visitor and not _search_log_admits(visitor, normalised, filters):
         return None
     return LoggedQuery.objects.create(
         query=normalised,
         results=results,
         filters={key: str(value)[:100] for key, value in filters.items() if value},
     )
+
+
+def _search_log_admits(visitor: str, query: str, filters: dict) -> bool:
+    seen = hashlib.sha256(f"{visitor}\n{query}\n{sorted(filters.items())}".encode()).hexdigest()
+    try:
+        first = cache.add(f"search-log:{seen}", 1, SEARCH_LOG_REPEAT_SECONDS)
+    except Exception:
+        return False
+    return first and SEARCH_LOG_PER_VISITOR.hit(visitor)

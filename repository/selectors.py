@@ -122,17 +122,22 @@ def _visible(user) -> QuerySet[Resource]:
     return Resource.objects.visible_to(user)
 
 
-def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
+def search_words(*, params: QueryDict) -> str:
+    """The search words of a list's parameters, as the search reads them ("" for none)."""
+    return normalise_query(params.get("q", ""))
+
+
+def resource_list(*, params: QueryDict, user) -> ResourceList:
     """The filtered, searched, sorted and paginated list.
 
     One statement (see `_count`) works out the total, every facet and the ids of the page from
     the visible resources that match the search words: each facet counts the resources its
     options would give together with the search words and every *other* active filter, so the
     number of queries never grows with the data, and no row of the matching resources leaves the
-    database but those of the page. A search on the first page is logged, anonymously.
+    database but those of the page.
     """
     params = params.copy()
-    query = normalise_query(params.get("q", ""))
+    query = search_words(params=params)
     sort = params.get("sort", "")
     if sort not in ORDERINGS or (sort == "relevance" and not query):
         sort = "relevance" if query else "newest"
@@ -152,7 +157,7 @@ def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
     page.object_list = _page_resources(counted.page, query, user)
     facets = _facets(params, visible, query, counted, filterset, topics) if valid else []
     suggestions = _suggestions(params, counted, facets) if valid and paginator.count == 0 else []
-    result = ResourceList(
+    return ResourceList(
         filterset=filterset,
         page=page,
         facets=facets,
@@ -162,15 +167,14 @@ def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
         suggestions=suggestions,
         broad_topics=[topic for topic in topics if topic.parent_id is None],
     )
-    if log:
-        log_search(params=params, query=query, total=result.total, filters=result.filters)
-    return result
 
 
-def log_search(*, params: QueryDict, query: str, total: int, filters: dict[str, str]) -> None:
+def log_search(
+    *, params: QueryDict, query: str, total: int, filters: dict[str, str], visitor: str = ""
+) -> None:
     """Log a search on its first page, anonymously (see repository.search.search_query_log)."""
     if query and params.get("page", "1") in ("", "1"):
-        search_query_log(query=query, results=total, filters=filters)
+        search_query_log(query=query, results=total, filters=filters, visitor=visitor)
 
 
 class _Sized:
@@ -543,13 +547,6 @@ class ResourceDetail:
         return next((f for f in self.files if f.file and f.mime_type == "application/pdf"), None)
 
 
-def is_public(resource: Resource, now=None) -> bool:
-    now = now or timezone.now()
-    return resource.status == Resource.Status.PUBLISHED and not (
-        resource.embargo_until and resource.embargo_until > now
-    )
-
-
 def resource_record(*, slug: str, user) -> Resource:
     """The resource's record, if the visitor may see it (else Resource.DoesNotExist): what the
     page's title and description need; `resource_detail` reads the rest."""
@@ -594,7 +591,7 @@ def resource_detail(*, resource: Resource, user) -> ResourceDetail:
     can_open = resource.can_open_files(user)
     qa_items = list(resource.qa_items.select_related("topic")) if can_open else []
     supersedes = resource.supersedes
-    if supersedes is not None and not (user.is_staff or is_public(supersedes)):
+    if supersedes is not None and not supersedes.is_visible_to(user):
         supersedes = None
     return ResourceDetail(
         resource=resource,

@@ -25,6 +25,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PROTECTED_MEDIA_ROOT = tmp_path / "protected"
 
 
 @pytest.fixture(autouse=True)
@@ -32,9 +33,13 @@ def _fresh_cache():
     # allauth's rate limits count in the cache; one test's sign-ups must not throttle another's.
     from django.core.cache import cache
 
+    from accounts.cache import FailSafeCache
+
     cache.clear()
+    FailSafeCache._down_until = 0.0  # a test that broke the cache leaves it working
     yield
     cache.clear()
+    FailSafeCache._down_until = 0.0
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.cache import ContentAdminMixin
 from events.admin.base import URL_FIELDS, csv_response, local, zone
 from events.admin.forms import (
     AttendanceImportForm,
@@ -74,7 +75,7 @@ class InvitationInline(admin.StackedInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "order", "editions")
     list_editable = ("order",)
     search_fields = ("name", "summary")
@@ -90,20 +91,20 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(ContentAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ("name", "url")
     search_fields = ("name",)
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "title", "organisation")
     search_fields = ("name", "organisation")
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ContentAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     form = EventAdminForm
     inlines = (SessionInline, QuestionInline, InvitationInline)
@@ -382,7 +383,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ContentAdminMixin, admin.ModelAdmin):
     """Details of one session (description, related resources); the agenda's times are edited
     on its event, where they are read in the event's time zone."""
 

@@ -3,7 +3,6 @@ invitations, the attendance import, messages to registrants and the copy of an e
 
 from __future__ import annotations
 
-import secrets
 import zoneinfo
 from datetime import date, datetime, timedelta
 
@@ -16,7 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from events.admin.base import UTC, local, time_zone_choices, zone
-from events.models import Event, Invitation, Message, Session
+from events.models import Event, Invitation, Message, Session, invitation_code_new
 
 
 class WallClockDateTimeField(forms.SplitDateTimeField):
@@ -143,14 +142,6 @@ class SessionInlineFormSet(BaseInlineFormSet):
             form.fields["topic"].choices = self._topic_choices
 
 
-# No 0/O or 1/I: codes are read out and typed in by hand.
-INVITATION_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def _new_invitation_code(length: int = 10) -> str:
-    return "".join(secrets.choice(INVITATION_CODE_ALPHABET) for _position in range(length))
-
-
 class InvitationInlineForm(forms.ModelForm):
     class Meta:
         model = Invitation
@@ -163,7 +154,7 @@ class InvitationInlineForm(forms.ModelForm):
             self.fields["code"].help_text = _("Leave blank to have one made up.")
 
     def clean_code(self) -> str:
-        return (self.cleaned_data.get("code") or "").strip() or _new_invitation_code()
+        return (self.cleaned_data.get("code") or "").strip() or invitation_code_new()
 
 
 class AttendanceImportForm(forms.Form):

@@ -548,7 +548,7 @@ def test_questions_and_invitations_are_edited_on_the_event(manager_client):
             "invitations-0-code": "",
             "invitations-0-email": "amara@example.org",
             "invitations-0-max_uses": "1",
-            "invitations-1-code": "MINISTRY-2025",
+            "invitations-1-code": "MINISTRY-K7PX",
             "invitations-1-email": "",
             "invitations-1-max_uses": "20",
         },
@@ -559,7 +559,7 @@ def test_questions_and_invitations_are_edited_on_the_event(manager_client):
     assert question.choice_list == ["Audits", "Validation"] and question.required
     made_up = Invitation.objects.get(event=event, email="amara@example.org")
     assert len(made_up.code) == 10 and made_up.code.isalnum() and made_up.uses == 0
-    assert Invitation.objects.get(event=event, code="MINISTRY-2025").max_uses == 20
+    assert Invitation.objects.get(event=event, code="MINISTRY-K7PX").max_uses == 20
 
 
 def test_a_choice_question_without_choices_is_refused(manager_client):
