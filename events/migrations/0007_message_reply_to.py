@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0005_alerts'),
+        ('events', '0006_invitation_codes_and_alert_keys'),
     ]
 
     operations = [
