@@ -104,16 +104,29 @@ class EventQuerySet(models.QuerySet):
     def past(self, now: datetime | None = None):
         return self.filter(end__lt=now or timezone.now())
 
-    def open_for_registration(self, now: datetime | None = None):
+    def registration_open(self, now: datetime | None = None):
+        """The SQL of `Event.registration_is_open`: the two are one rule, kept side by side."""
         now = now or timezone.now()
         return self.filter(
-            status=Event.Status.PUBLISHED,
-            registration_mode__in=Event.SELF_SERVICE_MODES,
-            end__gte=now,
-        ).filter(
             Q(registration_opens__isnull=True) | Q(registration_opens__lte=now),
             # Without an explicit closing time, registration closes when the event starts.
             Q(registration_closes__isnull=True, start__gt=now) | Q(registration_closes__gt=now),
+            status=Event.Status.PUBLISHED,
+            end__gt=now,
+        ).exclude(registration_mode=Event.RegistrationMode.CLOSED)
+
+    def open_for_registration(self, now: datetime | None = None):
+        """Events anyone may register for now, here or on the organiser's website (not by
+        invitation): the list's "open for registration" filter."""
+        return self.registration_open(now).filter(registration_mode__in=Event.SELF_SERVICE_MODES)
+
+    def with_seats_taken(self):
+        """Each event with `seats_taken_count` (its confirmed registrations), read by
+        `Event.seats_taken()` instead of a query per event."""
+        return self.annotate(
+            seats_taken_count=models.Count(
+                "registrations", filter=Q(registrations__status="confirmed")
+            )
         )
 
 
@@ -331,7 +344,62 @@ class Event(models.Model):
 
     @property
     def is_past(self) -> bool:
-        return self.end < timezone.now()
+        return self.has_ended()
+
+    def has_ended(self, now: datetime | None = None) -> bool:
+        """The event is over: certificates of attendance may be issued and are valid."""
+        return self.end <= (now or timezone.now())
+
+    # --- Registration rules: one place for the services, the pages, the admin and emails ---
+
+    @property
+    def registration_deadline(self) -> datetime:
+        """When registration closes: the closing time set, else the start of the event."""
+        return self.registration_closes or self.start
+
+    def registration_is_open(self, now: datetime | None = None) -> bool:
+        """Registration takes people now (on this portal, or on the organiser's website for an
+        external one): published, not closed to registration, within the window, not over.
+        `EventQuerySet.registration_open` is the same rule in SQL."""
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.registration_mode != self.RegistrationMode.CLOSED
+            and (self.registration_opens is None or self.registration_opens <= now)
+            and now < self.registration_deadline
+            and now < self.end
+        )
+
+    def registration_not_open_yet(self, now: datetime | None = None) -> bool:
+        return (
+            self.registration_opens is not None
+            and (now or timezone.now()) < self.registration_opens
+        )
+
+    @property
+    def cancellation_closes(self) -> datetime:
+        """Until when registrants may cancel themselves: the deadline set, else the start."""
+        return self.cancellation_deadline or self.start
+
+    def cancellation_is_open(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) < self.cancellation_closes
+
+    def seats_taken(self) -> int:
+        """Confirmed registrations: annotated by `with_seats_taken()`, else counted."""
+        annotated = getattr(self, "seats_taken_count", None)
+        if annotated is not None:
+            return annotated
+        return self.registrations.filter(status=Registration.Status.CONFIRMED).count()
+
+    def seats_left(self) -> int | None:
+        """Free seats, or None when the event has no limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken(), 0)
+
+    def has_free_seat(self) -> bool:
+        seats_left = self.seats_left()
+        return seats_left is None or seats_left > 0
 
     @property
     def is_online(self) -> bool:
@@ -341,6 +409,12 @@ class Event(models.Model):
     def location(self) -> str:
         parts = [self.city, self.country.name if self.country else ""]
         return ", ".join(part for part in parts if part)
+
+
+class SessionQuerySet(models.QuerySet):
+    def started(self, now: datetime | None = None):
+        """The SQL of `Session.has_started`."""
+        return self.filter(start__lte=now or timezone.now())
 
 
 class Session(models.Model):
@@ -365,6 +439,8 @@ class Session(models.Model):
         related_name="sessions",
     )
 
+    objects = SessionQuerySet.as_manager()
+
     class Meta:
         ordering = ["start", "pk"]
         verbose_name = _("session")
@@ -381,6 +457,11 @@ class Session(models.Model):
     def clean(self):
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": _("The end must not be before the start.")})
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        """Attendance may be recorded only for a session that has started (marked by staff or
+        imported): nobody can have been present at a session still to come."""
+        return self.start <= (now or timezone.now())
 
 
 # --- Registrations ------------------------------------------------------------------------------
@@ -644,6 +725,14 @@ class Attendance(models.Model):
         return f"{self.registration_id} @ {self.session_id}"
 
 
+class CertificateQuerySet(models.QuerySet):
+    def valid(self, now: datetime | None = None):
+        """The SQL of `Certificate.is_valid`."""
+        return self.filter(
+            revoked_at__isnull=True, registration__event__end__lte=now or timezone.now()
+        )
+
+
 class Certificate(models.Model):
     """A certificate of attendance; its code lets anyone verify it."""
 
@@ -660,6 +749,8 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
+    objects = CertificateQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
@@ -671,6 +762,11 @@ class Certificate(models.Model):
     # method must not lead to a page that names the holder.
     def verification_path(self) -> str:
         return reverse("events:certificate_verify", kwargs={"code": self.code})
+
+    def is_valid(self, now: datetime | None = None) -> bool:
+        """Not revoked, and its event has ended: a certificate of attendance is only given for
+        an event that is over (`Event.has_ended`), whatever attendance was recorded before."""
+        return self.revoked_at is None and self.registration.event.has_ended(now)
 
 
 class Feedback(models.Model):
@@ -731,6 +827,14 @@ class Message(models.Model):
         _("send to"), max_length=20, choices=Recipients.choices, default=Recipients.CONFIRMED
     )
     subject = models.CharField(_("subject"), max_length=200)
+    reply_to = models.EmailField(
+        _("replies go to"),
+        blank=True,
+        help_text=_(
+            "The address that receives the registrants' replies, e.g. yours or the team's. "
+            "Blank: replies go to the portal's sending address."
+        ),
+    )
     body = models.TextField(
         _("message"),
         help_text=_("Markdown. Sent as written; the email adds a greeting and the event link."),
