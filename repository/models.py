@@ -433,6 +433,42 @@ class DownloadEvent(models.Model):
         return f"{self.resource_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class SynonymGroup(models.Model):
+    """Words and phrases that mean the same to people searching the repository, such as an
+    acronym and its words ("OOS", "out of specification"): a search for one also finds the
+    others, ranked a little below what has the very words searched for. Applied to each search
+    as it is made, so a new group needs no rebuilding of anything."""
+
+    language = models.CharField(
+        _("language"), max_length=5, choices=LanguageCode.choices, default=LanguageCode.ENGLISH
+    )
+    terms = models.TextField(
+        _("terms"),
+        help_text=_(
+            "One term per line, each an acronym, a word or a phrase, e.g. “OOS” and “out of "
+            "specification”. Case and accents do not matter."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["language", "terms"]
+        verbose_name = _("search synonyms")
+        verbose_name_plural = _("search synonyms")
+
+    def __str__(self) -> str:
+        return " = ".join(self.term_list())
+
+    def term_list(self) -> list[str]:
+        return [term.strip() for term in self.terms.splitlines() if term.strip()]
+
+    def clean(self):
+        if len(self.term_list()) < 2:
+            raise ValidationError(
+                {"terms": _("Give at least two terms, one per line, that mean the same.")}
+            )
+
+
 class FacetCount(models.Model):
     """How many resources each option of the repository list's filters gives when no filter is
     active and no search words, for the public and for staff: counted once after the content

@@ -14,10 +14,13 @@ the same documents for plain words; the index functions do nothing there.
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
+from difflib import get_close_matches
+from functools import lru_cache, reduce
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import (
@@ -50,12 +53,13 @@ from django.db.models.functions import (
     StrIndex,
     Substr,
 )
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Contains, Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.cache import content_versions
 from accounts.ratelimits import Limit
-from repository.models import QAItem, Resource, ResourceFile, access_level_of
+from repository.models import QAItem, Resource, ResourceFile, SynonymGroup, access_level_of
 from repository.models import SearchQuery as LoggedQuery
 
 CONFIG = "english"
@@ -212,6 +216,16 @@ def search_correction(query: str) -> str:
     return " ".join(corrected) if changed else ""
 
 
+def search_any_words(query: str) -> str:
+    """The query asking for any of its words rather than all ("" for one word, or a query with
+    web syntax, whose logic was asked for)."""
+    query = normalise_query(query)
+    words = query.split()
+    if len(words) < 2 or _WEB_SYNTAX.search(query):
+        return ""
+    return " or ".join(words)
+
+
 def _plain(word: str) -> str:
     """A word as the vocabulary holds it: lower case, without accents."""
     text = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
@@ -312,16 +326,9 @@ def search_best_ids(
             rank=search_rank(query=query, user=user)
         )
         return list(ranked.order_by("-rank", *ordering).values_list("pk", flat=True)[:cap])
-    level = access_level_of(user)
-    tsquery = _tsquery(query, phrases=False)
     exact = _exact(query)
     tiers = [Q(pk__in=exact)] if exact is not None else []
-    tiers += [
-        Q(_Matches(_Lexemes("search_metadata", weights="a"), tsquery)),
-        Q(_Matches(_Lexemes("search_metadata", weights="a,b"), tsquery)),
-        Q(_Matches(F("search_metadata"), tsquery)),
-        Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery)),
-    ]
+    tiers += [condition for condition, _worth in _tiers(query, access_level_of(user))]
     # The words must all be there, as the query asks (phrases and exclusions included).
     matching = search_filter(queryset=queryset, query=query, user=user).order_by()
     found: list[int] = []
@@ -345,9 +352,23 @@ def search_rank(*, query: str, user):
     query = normalise_query(query)
     if not query:
         return Value(0.0, output_field=FloatField())
+    words = _alternative_words(query)
+    if len(words) > 1:
+        # Any of the words: the more of them, and the better placed, the better.
+        return reduce(operator.add, [search_rank(query=word, user=user) for word in words])
     if _is_postgres():
         return _pg_rank(query, access_level_of(user))
     return _sqlite_rank(query)
+
+
+def _alternative_words(query: str) -> list[str]:
+    """The words of a query of the form "a or b or c" (what `search_any_words` makes), else []."""
+    if '"' in query or re.search(r"(^|\s)-\S", query):
+        return []
+    parts = re.split(r"\s+or\s+", query, flags=re.IGNORECASE)
+    if len(parts) < 2 or any(" " in part.strip() for part in parts):
+        return []
+    return [part.strip() for part in parts if part.strip()]
 
 
 def search_snippet(*, query: str, user):
@@ -379,6 +400,8 @@ TITLE_WORTH = 1.0  # title, reference number, ISBN
 SUMMARY_WORTH = 0.4  # summary, topics
 RECORD_WORTH = 0.2  # body
 CONTENT_WORTH = 0.1  # files and Q&A items the visitor may open
+# A match of synonyms or another spelling is worth this share of the same match of the words.
+EXPANSION_WORTH = 0.9
 
 
 class _Once(Func):
@@ -416,13 +439,139 @@ class _AnyOf(Func):
         return f"{sql} = ANY(ARRAY{subquery_sql})", (*params, *subquery_params)
 
 
-def _tsquery(query: str, *, phrases: bool = True):
+def _tsquery(query: str, *, phrases: bool = True, expand: bool = False):
+    """The query as a tsquery, worked out once per statement. With `expand`, each word or
+    phrase of it that has synonyms or another spelling may be any of them (see `expansions`);
+    None when `expand` is asked for and nothing can be expanded."""
+    units = expansions(query) if expand else None
+    if expand and units is None:
+        return None
+    if units is not None:
+        # The words of a synonym anywhere in the document, not as a phrase: an index answers
+        # that alone, while a phrase needs the document of every candidate read.
+        kind = "plain"
+        combined = reduce(
+            operator.and_,
+            [
+                reduce(
+                    operator.or_,
+                    [
+                        SearchQuery(
+                            Func(Value(term), function="unaccent"), config=CONFIG, search_type=kind
+                        )
+                        for term in unit
+                    ],
+                )
+                for unit in units
+            ],
+        )
+        return _Once(combined, output_field=SearchQueryField())
     tsquery = SearchQuery(
         Func(Value(query), function="unaccent"), config=CONFIG, search_type="websearch"
     )
     if not phrases:
         tsquery = _WithoutPhrases(tsquery)
     return _Once(tsquery, output_field=SearchQueryField())
+
+
+# --- Synonyms and spellings -------------------------------------------------------------------
+
+# British and American spellings that stemming keeps apart (sterilisation, sterilization).
+_SPELLINGS = [
+    (re.compile(r"is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"iz(e|es|ed|ing|ation|ations)$"), r"is\1"),
+    (re.compile(r"ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"yz(e|es|ed|ing)$"), r"ys\1"),
+    (re.compile(r"our(s?)$"), r"or\1"),
+    (re.compile(r"([^aeiou])or(s?)$"), r"\1our\2"),
+    (re.compile(r"([bt])re(s?)$"), r"\1er\2"),
+    (
+        re.compile(r"^(paed|haem|oed|oest)"),
+        lambda m: m.group(1).replace("a", "").replace("o", "", 1),
+    ),
+]
+MAX_TERM_WORDS = 6
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower case, no accents, hyphens as spaces, no surrounding punctuation."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return [
+        token.strip(".,;:()[]")
+        for token in plain.replace("-", " ").split()
+        if token.strip(".,;:()[]")
+    ]
+
+
+def spellings(word: str) -> list[str]:
+    """The word and its other spellings (British and American), as far as the rules know."""
+    variants = [word]
+    lower = word.lower()
+    for pattern, replacement in _SPELLINGS:
+        other = pattern.sub(replacement, lower)
+        if other != lower and other not in variants and len(other) >= 4:
+            variants.append(other)
+    return variants
+
+
+def _synonym_index() -> dict[tuple[str, ...], list[str]]:
+    """The synonyms that staff keep (SynonymGroup), by the tokens of each term; kept in this
+    process for the current content version of the repository (the admin of synonyms renews
+    it), read afresh while that version cannot be known."""
+    version = content_versions()["repository"]
+    if version is None:
+        return _read_synonym_index()
+    return _synonym_index_of(version)
+
+
+@lru_cache(maxsize=4)
+def _synonym_index_of(version: int) -> dict[tuple[str, ...], list[str]]:
+    return _read_synonym_index()
+
+
+def _read_synonym_index() -> dict[tuple[str, ...], list[str]]:
+    index: dict[tuple[str, ...], list[str]] = {}
+    for group in SynonymGroup.objects.all():
+        terms = group.term_list()
+        for term in terms:
+            key = tuple(_tokens(term))
+            if key:
+                index.setdefault(key, [])
+                index[key] += [t for t in terms if t not in index[key]]
+    return index
+
+
+def expansions(query: str) -> list[list[str]] | None:
+    """The query as a list of units (a word, or the words of a known term), each with what it
+    may also be: its synonyms and other spellings; None when no unit has any, or the query uses
+    web syntax (quotes, OR, minus: exact logic asked for)."""
+    query = normalise_query(query)
+    if not query or _WEB_SYNTAX.search(query):
+        return None
+    words = [word for word in query.split() if _tokens(word)]
+    tokens = [" ".join(_tokens(word)) for word in words]
+    flat: list[tuple[str, int]] = []  # each token with the index of its word
+    for index, token in enumerate(tokens):
+        flat += [(part, index) for part in token.split()]
+    synonyms = _synonym_index()
+    units: list[list[str]] = []
+    expanded = False
+    position = 0
+    while position < len(flat):
+        for length in range(min(MAX_TERM_WORDS, len(flat) - position), 0, -1):
+            key = tuple(token for token, _word in flat[position : position + length])
+            if key in synonyms:
+                units.append(synonyms[key])
+                expanded = True
+                position += length
+                break
+        else:
+            token = flat[position][0]
+            variants = spellings(token)
+            expanded |= len(variants) > 1
+            units.append(variants)
+            position += 1
+    return units if expanded else None
 
 
 class _WithoutPhrases(Func):
@@ -458,8 +607,37 @@ def _exact(query: str) -> QuerySet | None:
     ).values("pk")[:MAX_EXACT]
 
 
+def _matching_tsquery(query: str):
+    """What a resource must have: the words, or their synonyms and other spellings."""
+    return _tsquery(query, expand=True) or _tsquery(query)
+
+
+def _tiers(query: str, level: int) -> list[tuple[Q, float]]:
+    """Where the words may be, best first, each with its worth: the title (with the reference
+    number and ISBN), the summary and topics, the record, the content the visitor may open.
+    A match of synonyms or another spelling comes just after the same match of the words."""
+    found = [_tsquery(query, phrases=False)]
+    expanded = _tsquery(query, phrases=False, expand=True)
+    if expanded is not None:
+        found.append(expanded)
+    places = [
+        (lambda q: Q(_Matches(_Lexemes("search_metadata", weights="a"), q)), TITLE_WORTH),
+        (lambda q: Q(_Matches(_Lexemes("search_metadata", weights="a,b"), q)), SUMMARY_WORTH),
+        (lambda q: Q(_Matches(F("search_metadata"), q)), RECORD_WORTH),
+        (
+            lambda q: Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), q)),
+            CONTENT_WORTH,
+        ),
+    ]
+    return [
+        (place(tsquery), worth * (1.0 if index == 0 else EXPANSION_WORTH))
+        for place, worth in places
+        for index, tsquery in enumerate(found)
+    ]
+
+
 def _pg_match(query: str, level: int) -> Q:
-    match = _found_by_words(_tsquery(query), level)
+    match = _found_by_words(_matching_tsquery(query), level)
     exact = _exact(query)
     if exact is not None:
         match |= Q(_AnyOf(F("pk"), Subquery(exact)))
@@ -469,23 +647,13 @@ def _pg_match(query: str, level: int) -> Q:
 def _pg_rank(query: str, level: int):
     # Where the words are is what counts here, not whether they form the phrases asked for:
     # the match has checked that.
-    tsquery = _tsquery(query, phrases=False)
 
     def among(condition) -> Q:
         # A hashed set of ids, which an index gives, rather than a test of every row's document.
         return Q(pk__in=Resource.objects.filter(condition).values("pk"))
 
     rank = Case(
-        When(among(_Matches(_Lexemes("search_metadata", weights="a"), tsquery)), then=TITLE_WORTH),
-        When(
-            among(_Matches(_Lexemes("search_metadata", weights="a,b"), tsquery)),
-            then=SUMMARY_WORTH,
-        ),
-        When(among(_Matches(F("search_metadata"), tsquery)), then=RECORD_WORTH),
-        When(
-            among(Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery))),
-            then=CONTENT_WORTH,
-        ),
+        *[When(among(condition), then=worth) for condition, worth in _tiers(query, level)],
         default=Value(0.0),
         output_field=FloatField(),
     )
@@ -498,7 +666,7 @@ def _pg_rank(query: str, level: int):
 
 
 def _pg_snippet(query: str, level: int):
-    tsquery = _tsquery(query)
+    tsquery = _matching_tsquery(query)
     token = secrets.token_hex(8)
     start, stop = f"lpamark{token}start", f"lpamark{token}stop"
     # ts_headline parses all the text it is given, at a cost that grows quickly with its length:
@@ -588,30 +756,106 @@ def _words(query: str) -> list[str]:
     return [word.strip('"') for word in query.split()[:MAX_WORDS] if word.strip('"')]
 
 
-def _sqlite_filter(queryset: QuerySet[Resource], query: str, level: int) -> QuerySet[Resource]:
-    for word in _words(query):
-        content = Resource.objects.filter(
-            Q(qa_items__question__icontains=word)
-            | Q(qa_items__answer__icontains=word)
-            | Q(files__extracted_text__icontains=word)
-        ).values("pk")
-        queryset = queryset.filter(
-            Q(title__icontains=word)
-            | Q(reference_number__icontains=word)
+def fold(text: str) -> str:
+    """Text as the SQLite search compares it: lower case, without accents, hyphens as spaces
+    (registered as the SQL function `portal_fold` on SQLite connections, see repository.apps)."""
+    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return plain.lower().replace("-", " ")
+
+
+class _Fold(Func):
+    function = "portal_fold"
+    output_field = models.TextField()
+
+
+def _sqlite_units(query: str) -> list[list[str]]:
+    """Each word of the query (or the words of a known term) with what it may also be: its
+    synonyms, its other spellings and, for a word no public title or summary uses, the closest
+    words that some do (the demo's typo tolerance; PostgreSQL corrects from its vocabulary)."""
+    if re.search(r"\sor\s", query, re.IGNORECASE):
+        # Any of the words (a fallback of the list, or asked for).
+        words = [w for w in _words(query) if w.lower() != "or"]
+        units = [[variant for word in words for variant in spellings(word)]]
+    else:
+        units = expansions(query) or [[word] for word in _words(query)]
+    vocabulary = _sqlite_vocabulary()
+    for unit in units:
+        for term in list(unit):
+            word = fold(term)
+            if " " not in word and len(word) >= 4 and word not in vocabulary:
+                unit += get_close_matches(word, vocabulary, n=2, cutoff=0.8)
+    return units
+
+
+def _sqlite_vocabulary() -> list[str]:
+    words: set[str] = set()
+    for title, summary in Resource.objects.published().values_list("title", "summary"):
+        words.update(word for word in re.findall(r"[a-z]+", fold(f"{title} {summary}")))
+    return sorted(word for word in words if len(word) >= 4)
+
+
+def _sqlite_has(term: str, level: int) -> Q:
+    """The folded words of `term` are all in the resource's record, or in the content that the
+    visitor may open."""
+    condition = Q()
+    for word in fold(term).split():
+        content = Resource.objects.annotate(
+            question=_Fold("qa_items__question"),
+            answer=_Fold("qa_items__answer"),
+            text=_Fold("files__extracted_text"),
+        ).filter(Q(question__contains=word) | Q(answer__contains=word) | Q(text__contains=word))
+        topics = Resource.objects.annotate(topic=_Fold("topics__name")).filter(topic__contains=word)
+        condition &= (
+            Q(f_title__contains=word)
+            | Q(f_reference__contains=word)
             | Q(isbn__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(body__icontains=word)
-            | Q(pk__in=Resource.objects.filter(topics__name__icontains=word).values("pk"))
-            | Q(access_level__lte=level, pk__in=content)
+            | Q(f_summary__contains=word)
+            | Q(f_body__contains=word)
+            | Q(pk__in=topics.values("pk"))
+            | Q(access_level__lte=level, pk__in=content.values("pk"))
+        )
+    return condition
+
+
+def _sqlite_filter(queryset: QuerySet[Resource], query: str, level: int) -> QuerySet[Resource]:
+    queryset = queryset.annotate(
+        f_title=_Fold("title"),
+        f_reference=_Fold("reference_number"),
+        f_summary=_Fold("summary"),
+        f_body=_Fold("body"),
+    )
+    for unit in _sqlite_units(query):
+        queryset = queryset.filter(
+            reduce(operator.or_, [_sqlite_has(term, level) for term in unit])
         )
     return queryset
 
 
 def _sqlite_rank(query: str):
-    in_title = Q()
-    for word in _words(query):
-        in_title &= Q(title__icontains=word)
-    return Case(When(in_title, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+    """The title first, then the summary, then anywhere in the record."""
+
+    def all_in(field: str) -> Q:
+        condition = Q()
+        for unit in _sqlite_units(query):
+            condition &= reduce(
+                operator.or_,
+                [
+                    reduce(
+                        operator.and_,
+                        [Q(Contains(_Fold(field), Value(w))) for w in fold(term).split()],
+                        Q(),
+                    )
+                    for term in unit
+                ],
+            )
+        return condition
+
+    return Case(
+        When(all_in("title"), then=Value(TITLE_WORTH)),
+        When(all_in("summary"), then=Value(SUMMARY_WORTH)),
+        default=Value(RECORD_WORTH),
+        output_field=FloatField(),
+    )
 
 
 # --- Log --------------------------------------------------------------------------------------

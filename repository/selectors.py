@@ -44,6 +44,7 @@ from repository.models import (
 )
 from repository.search import (
     normalise_query,
+    search_any_words,
     search_best_ids,
     search_correction,
     search_count,
@@ -124,6 +125,8 @@ class ResourceList:
     capped: bool = False
     # The words asked for found nothing: `query` is the closest words that the portal knows.
     corrected: bool = False
+    # No resource has all the words: `query` asks for any of them.
+    some_words: bool = False
 
     @property
     def active_facets(self) -> list[Facet]:
@@ -163,8 +166,8 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     valid = filterset.is_valid()
     topics = list(Topic.objects.only("slug", "name", "parent_id", "order"))
     conditions = filterset.conditions() if valid else {}
-    found, corrected = 0, ""
-    if query and valid and connection.vendor == "postgresql":
+    found, corrected, some_words = 0, "", False
+    if query and valid:
         found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
         if not found:
             # Nothing has these words: a misspelt one, maybe; the closest words used instead.
@@ -172,6 +175,10 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
             if corrected:
                 query = corrected
                 found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+        if not found and (any_words := search_any_words(query)):
+            # Still nothing has all of them: the resources with some of them, said so.
+            query, some_words = any_words, True
+            found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
     if found > SEARCH_CAP:
         # Words found in thousands of documents: the best SEARCH_CAP of those that pass the
         # filters are the list, and the facets give no counts (they would read every match).
@@ -219,6 +226,7 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
         broad_topics=[topic for topic in topics if topic.parent_id is None],
         capped=counted is None,
         corrected=bool(corrected),
+        some_words=some_words,
     )
 
 
