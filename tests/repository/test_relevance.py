@@ -69,3 +69,34 @@ def test_the_cases_are_the_benchmarks_own():
 def test_no_record_with_all_the_words_shows_those_with_some_and_says_so(client, records):
     html = client.get("/en/resources/", {"q": "storing temperature sensitive products"}).content
     assert b"No resource has all of these words" in html
+
+
+def test_a_synonym_added_in_the_admin_works_at_the_next_search(client, records):
+    from django.contrib.auth.models import Group
+
+    from accounts.groups import CONTENT_EDITORS
+    from tests.factories import UserFactory
+
+    assert not client.get("/en/resources/", {"q": "PDE"}).context["result"].total
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name=CONTENT_EDITORS))
+    client.force_login(editor)
+    response = client.post(
+        "/admin/repository/synonymgroup/add/",
+        {"language": "en", "terms": "PDE\npermitted daily exposure\nhealth-based exposure limit"},
+    )
+    assert response.status_code == 302
+    client.logout()
+    found = client.get("/en/resources/", {"q": "PDE"}).context["result"].page.object_list
+    assert [resource.slug for resource in found][:1] == ["hbel"]
+
+
+def test_a_synonym_group_needs_two_terms(client, records):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        "/admin/repository/synonymgroup/add/", {"language": "en", "terms": "PDE"}
+    )
+    assert response.status_code == 200
+    assert "at least two terms" in response.content.decode()
