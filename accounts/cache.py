@@ -41,16 +41,23 @@ VERSION_KEY = "content-version:{area}"
 PAGE_CACHE_MARK = "anonymous_page_cache"
 
 
-def content_versions() -> dict[str, int]:
-    """The current version of each content area (one round trip). A version missing from the
-    cache (never set, or evicted) starts at the current time: never a number used before."""
+def content_versions() -> dict[str, int | None]:
+    """The current version of each content area (one round trip to the shared cache). A version
+    missing from the cache (never set, or evicted) starts at the current time: never a number
+    used before. None for every area while the cache is unreachable: nothing kept can then be
+    told current."""
     keys = {area: VERSION_KEY.format(area=area) for area in AREAS}
-    cache = caches["template_fragments"]
-    found = cache.get_many(keys.values())
-    for key in keys.values():
-        if key not in found:
-            cache.add(key, time.time_ns(), None)
-            found[key] = cache.get(key, 0)
+    if FailSafeCache.is_down():
+        return dict.fromkeys(AREAS)
+    try:
+        found = caches["default"].get_many(keys.values())
+        for key in keys.values():
+            if key not in found:
+                caches["default"].add(key, time.time_ns(), None)
+                found[key] = caches["default"].get(key)
+    except Exception:
+        FailSafeCache.failed("versions")
+        return dict.fromkeys(AREAS)
     return {area: found[key] for area, key in keys.items()}
 
 
@@ -61,7 +68,12 @@ def content_changed(area: str) -> None:
         raise ValueError(f"Unknown content area {area!r}; choose among {AREAS}.")
 
     def renew() -> None:
-        caches["template_fragments"].set(VERSION_KEY.format(area=area), time.time_ns(), None)
+        try:
+            caches["default"].set(VERSION_KEY.format(area=area), time.time_ns(), None)
+        except Exception:
+            # While the cache is unreachable nothing kept is used (content_versions gives
+            # None); once it is back, versions missing from it start anew.
+            FailSafeCache.failed("content_changed")
 
     renew()
     transaction.on_commit(renew)
@@ -122,15 +134,23 @@ class FailSafeCache(BaseCache):
         super().__init__(params)
         self._alias = location or "default"
 
+    @classmethod
+    def is_down(cls) -> bool:
+        return time.monotonic() < cls._down_until
+
     def _off(self) -> bool:
-        return settings.FRAGMENT_CACHE_SECONDS <= 0 or time.monotonic() < FailSafeCache._down_until
+        return settings.FRAGMENT_CACHE_SECONDS <= 0 or self.is_down()
+
+    @classmethod
+    def failed(cls, operation: str) -> None:
+        now = time.monotonic()
+        cls._down_until = now + cls.RETRY_SECONDS
+        if now >= cls._quiet_until:  # logged once a minute at most
+            logger.warning("Cache unreachable (%s): pages are made without it", operation)
+            cls._quiet_until = now + 60
 
     def _failed(self, operation: str) -> None:
-        now = time.monotonic()
-        FailSafeCache._down_until = now + self.RETRY_SECONDS
-        if now >= FailSafeCache._quiet_until:  # logged once a minute at most
-            logger.warning("Cache unreachable (%s): pages are made without it", operation)
-            FailSafeCache._quiet_until = now + 60
+        self.failed(operation)
 
     def get(self, key, default=None, version=None):
         if self._off():

@@ -34,6 +34,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events.emails import delivery_queue
+from events.exceptions import (
+    AlertError,
+    InvalidUnsubscribeLink,
+    NothingChosen,
+    RegistrationAlreadyOpen,
+    TooManyAlerts,
+)
 from events.models import (
     Alert,
     AlertItem,
@@ -54,35 +61,6 @@ MAX_SUBSCRIPTIONS = 20
 UNSUBSCRIBE_SALT = "events.alerts.unsubscribe"
 
 Frequency = AlertSubscription.Frequency
-
-
-class AlertError(Exception):
-    default_message = _("The alert could not be saved.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
-
-
-class TooManyAlerts(AlertError):
-    default_message = _("You already have the most alerts one person may keep (20).")
-
-
-class NothingChosen(AlertError):
-    default_message = _("Choose new events, new resources or both.")
-
-
-class RegistrationAlreadyOpen(AlertError):
-    default_message = _(
-        "Registration for this event is not waiting to open: there is nothing to tell you."
-    )
-
-
-class InvalidUnsubscribeLink(AlertError):
-    default_message = _(
-        "This unsubscribe link is not valid: it may have been cut or changed when it was "
-        "copied. Open the link from the email again, or manage your alerts in My account."
-    )
 
 
 # --- Subscriptions (My account) -----------------------------------------------------------------

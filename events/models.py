@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -143,29 +142,30 @@ class EventQuerySet(models.QuerySet):
     def past(self, now: datetime | None = None):
         return self.filter(end__lt=now or timezone.now())
 
-    def open_for_registration(self, now: datetime | None = None):
+    def registration_open(self, now: datetime | None = None):
+        """The SQL of `Event.registration_is_open`: the two are one rule, kept side by side."""
         now = now or timezone.now()
         return self.filter(
-            status=Event.Status.PUBLISHED,
-            registration_mode__in=Event.SELF_SERVICE_MODES,
-            end__gte=now,
-        ).filter(
             Q(registration_opens__isnull=True) | Q(registration_opens__lte=now),
             # Without an explicit closing time, registration closes when the event starts.
             Q(registration_closes__isnull=True, start__gt=now) | Q(registration_closes__gt=now),
-        )
+            status=Event.Status.PUBLISHED,
+            end__gt=now,
+        ).exclude(registration_mode=Event.RegistrationMode.CLOSED)
+
+    def open_for_registration(self, now: datetime | None = None):
+        """Events anyone may register for now, here or on the organiser's website (not by
+        invitation): the list's "open for registration" filter."""
+        return self.registration_open(now).filter(registration_mode__in=Event.SELF_SERVICE_MODES)
 
     def with_seats_taken(self):
-        """Each event gets `seats_taken_count`, the confirmed places, for `Event.seats_taken`
-        (so that a list of cards needs no query per event)."""
-        confirmed = (
-            Registration.objects.filter(event=OuterRef("pk"), status=Registration.Status.CONFIRMED)
-            .order_by()
-            .values("event")
-            .annotate(n=Count("pk"))
-            .values("n")
+        """Each event with `seats_taken_count` (its confirmed registrations), read by
+        `Event.seats_taken()` instead of a query per event."""
+        return self.annotate(
+            seats_taken_count=models.Count(
+                "registrations", filter=Q(registrations__status="confirmed")
+            )
         )
-        return self.annotate(seats_taken_count=Coalesce(Subquery(confirmed), 0))
 
 
 class Event(models.Model):
@@ -359,35 +359,13 @@ class Event(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    @property
-    def registration_deadline(self) -> datetime:
-        """When registration closes: its explicit closing time, or else the start."""
-        return self.registration_closes or self.start
-
-    @property
-    def cancellation_ends(self) -> datetime:
-        """Until when participants may cancel: the cancellation deadline, or else the start, and
-        never after the start."""
-        return min(self.cancellation_deadline or self.start, self.start)
-
-    def seats_taken(self) -> int:
-        """Confirmed places: from `EventQuerySet.with_seats_taken` when the list read them."""
-        taken = getattr(self, "seats_taken_count", None)
-        if taken is None:
-            taken = self.registrations.filter(status=Registration.Status.CONFIRMED).count()
-        return taken
-
-    def seats_left(self) -> int | None:
-        """Free places (never below 0), or None when the event has no limit."""
-        if self.capacity is None:
-            return None
-        return max(self.capacity - self.seats_taken(), 0)
-
     def few_places_threshold(self) -> int:
         return max(FEW_PLACES_AT_LEAST, math.ceil((self.capacity or 0) * FEW_PLACES_SHARE))
 
     def registration_status(self, now: datetime | None = None, *, seats: bool = True) -> str:
-        """The state of the event's registration for everyone now (a `RegistrationStatus`).
+        """The state of the event's registration for everyone now (a `RegistrationStatus`),
+        from the registration rules below (`registration_is_open` and the seats): what the
+        cards, the event and programme pages and the emails say.
 
         The seats are counted only for an open event with a limit, and not at all with
         `seats=False` (OPEN then stands for FULL and FEW_LEFT too)."""
@@ -397,13 +375,13 @@ class Event(models.Model):
             return RegistrationStatus.CANCELLED
         if self.status == self.Status.POSTPONED:
             return RegistrationStatus.POSTPONED
-        if self.end < now:
+        if self.has_ended(now):
             return RegistrationStatus.ENDED
         if self.registration_mode == mode.CLOSED:
             return RegistrationStatus.NO_REGISTRATION
-        if self.registration_opens and now < self.registration_opens:
+        if self.registration_not_open_yet(now):
             return RegistrationStatus.NOT_YET
-        if now >= self.registration_deadline:
+        if not self.registration_is_open(now):
             return RegistrationStatus.CLOSED
         if self.registration_mode == mode.EXTERNAL:
             return RegistrationStatus.EXTERNAL
@@ -445,11 +423,65 @@ class Event(models.Model):
 
     @property
     def is_past(self) -> bool:
-        return self.end < timezone.now()
+        return self.has_ended()
+
+    def has_ended(self, now: datetime | None = None) -> bool:
+        """The event is over: certificates of attendance may be issued and are valid."""
+        return self.end <= (now or timezone.now())
+
+    # --- Registration rules: one place for the services, the pages, the admin and emails ---
 
     @property
-    def has_started(self) -> bool:
-        return self.start <= timezone.now()
+    def registration_deadline(self) -> datetime:
+        """When registration closes: the closing time set, else the start of the event."""
+        return self.registration_closes or self.start
+
+    def registration_is_open(self, now: datetime | None = None) -> bool:
+        """Registration takes people now (on this portal, or on the organiser's website for an
+        external one): published, not closed to registration, within the window, not over.
+        `EventQuerySet.registration_open` is the same rule in SQL."""
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.registration_mode != self.RegistrationMode.CLOSED
+            and (self.registration_opens is None or self.registration_opens <= now)
+            and now < self.registration_deadline
+            and now < self.end
+        )
+
+    def registration_not_open_yet(self, now: datetime | None = None) -> bool:
+        return (
+            self.registration_opens is not None
+            and (now or timezone.now()) < self.registration_opens
+        )
+
+    @property
+    def cancellation_closes(self) -> datetime:
+        """Until when registrants may cancel themselves: the deadline set, else the start."""
+        return self.cancellation_deadline or self.start
+
+    def cancellation_is_open(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) < self.cancellation_closes
+
+    def seats_taken(self) -> int:
+        """Confirmed registrations: annotated by `with_seats_taken()`, else counted."""
+        annotated = getattr(self, "seats_taken_count", None)
+        if annotated is not None:
+            return annotated
+        return self.registrations.filter(status=Registration.Status.CONFIRMED).count()
+
+    def seats_left(self) -> int | None:
+        """Free seats, or None when the event has no limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken(), 0)
+
+    def has_free_seat(self) -> bool:
+        seats_left = self.seats_left()
+        return seats_left is None or seats_left > 0
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        return self.start <= (now or timezone.now())
 
     @property
     def is_online(self) -> bool:
@@ -459,6 +491,12 @@ class Event(models.Model):
     def location(self) -> str:
         parts = [self.city, self.country.name if self.country else ""]
         return ", ".join(part for part in parts if part)
+
+
+class SessionQuerySet(models.QuerySet):
+    def started(self, now: datetime | None = None):
+        """The SQL of `Session.has_started`."""
+        return self.filter(start__lte=now or timezone.now())
 
 
 class Session(models.Model):
@@ -483,6 +521,8 @@ class Session(models.Model):
         related_name="sessions",
     )
 
+    objects = SessionQuerySet.as_manager()
+
     class Meta:
         ordering = ["start", "pk"]
         verbose_name = _("session")
@@ -499,6 +539,11 @@ class Session(models.Model):
     def clean(self):
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": _("The end must not be before the start.")})
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        """Attendance may be recorded only for a session that has started (marked by staff or
+        imported): nobody can have been present at a session still to come."""
+        return self.start <= (now or timezone.now())
 
 
 # --- Registrations ------------------------------------------------------------------------------
@@ -712,11 +757,17 @@ class Registration(models.Model):
         return self.status in self.ACTIVE
 
     def participant_may_cancel(self, now: datetime | None = None) -> bool:
-        """Whether the participant may cancel it themselves: active, not attended, and before
-        the event's cancellation deadline (by default its start; never after it). Staff may
-        cancel at any time."""
+        """Whether the participant may cancel it themselves: active, not attended, while the
+        event's cancellation is open (until its deadline, by default its start) and never once
+        the event has started. Staff may cancel at any time."""
         now = now or timezone.now()
-        return self.is_active and not self.attended and now < self.event.cancellation_ends
+        event = self.event
+        return (
+            self.is_active
+            and not self.attended
+            and event.cancellation_is_open(now)
+            and not event.has_started(now)
+        )
 
 
 class RegistrationStatusChange(models.Model):
@@ -769,6 +820,14 @@ class Attendance(models.Model):
         return f"{self.registration_id} @ {self.session_id}"
 
 
+class CertificateQuerySet(models.QuerySet):
+    def valid(self, now: datetime | None = None):
+        """The SQL of `Certificate.is_valid`."""
+        return self.filter(
+            revoked_at__isnull=True, registration__event__end__lte=now or timezone.now()
+        )
+
+
 class Certificate(models.Model):
     """A certificate of attendance; its code lets anyone verify it."""
 
@@ -785,6 +844,8 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
+    objects = CertificateQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
@@ -796,6 +857,11 @@ class Certificate(models.Model):
     # method must not lead to a page that names the holder.
     def verification_path(self) -> str:
         return reverse("events:certificate_verify", kwargs={"code": self.code})
+
+    def is_valid(self, now: datetime | None = None) -> bool:
+        """Not revoked, and its event has ended: a certificate of attendance is only given for
+        an event that is over (`Event.has_ended`), whatever attendance was recorded before."""
+        return self.revoked_at is None and self.registration.event.has_ended(now)
 
 
 class Feedback(models.Model):
@@ -856,6 +922,14 @@ class Message(models.Model):
         _("send to"), max_length=20, choices=Recipients.choices, default=Recipients.CONFIRMED
     )
     subject = models.CharField(_("subject"), max_length=200)
+    reply_to = models.EmailField(
+        _("replies go to"),
+        blank=True,
+        help_text=_(
+            "The address that receives the registrants' replies, e.g. yours or the team's. "
+            "Blank: replies go to the portal's sending address."
+        ),
+    )
     body = models.TextField(
         _("message"),
         help_text=_("Markdown. Sent as written; the email adds a greeting and the event link."),

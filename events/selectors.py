@@ -518,9 +518,15 @@ class EventRegistrations:
     is_upcoming: bool
 
     @property
-    def certificate(self):
-        certificate = getattr(self.registration, "certificate", None)
-        return certificate if certificate is not None and certificate.revoked_at is None else None
+    def can_download_certificate(self) -> bool:
+        """Attended, confirmed, and the event is over: the certificate is issued on download
+        (`events.attendance.certificate_issue`)."""
+        registration = self.registration
+        return (
+            registration.attended
+            and registration.status == Registration.Status.CONFIRMED
+            and self.event.has_ended()
+        )
 
     @property
     def can_give_feedback(self) -> bool:
@@ -634,3 +640,123 @@ def registrations_export(user) -> list[dict]:
         }
         for registration in registrations
     ]
+
+
+# --- Staff pages --------------------------------------------------------------------------------
+
+
+@dataclass
+class EditionMove:
+    label: str
+    before: datetime | None  # in the event's time zone
+    after: datetime | None
+
+
+@dataclass
+class EditionCopySummary:
+    """What moved when an edition was copied: each date before and after, and the agenda."""
+
+    source: Event
+    copy: Event
+    days: int
+    moves: list[EditionMove]
+    sessions: int
+    weekdays_before: list[str]
+    weekdays_after: list[str]
+
+    @property
+    def weekdays_kept(self) -> bool:
+        return self.weekdays_before == self.weekdays_after
+
+
+def edition_copy_summary(*, source: Event, copy: Event) -> EditionCopySummary:
+    """Compare a copied edition with the one it was copied from, for the staff's summary."""
+    from django.utils.formats import date_format
+
+    tz = source.tz
+    fields = [
+        ("start", _("Start")),
+        ("end", _("End")),
+        ("registration_opens", _("Registration opens")),
+        ("registration_closes", _("Registration closes")),
+        ("cancellation_deadline", _("Cancellation deadline")),
+    ]
+    moves = [
+        EditionMove(
+            label=str(label),
+            before=in_zone(getattr(source, name), tz) if getattr(source, name) else None,
+            after=in_zone(getattr(copy, name), tz) if getattr(copy, name) else None,
+        )
+        for name, label in fields
+        if getattr(source, name) or getattr(copy, name)
+    ]
+
+    def weekdays(event: Event) -> list[str]:
+        days = sorted({in_zone(s.start, tz).weekday() for s in event.sessions.all()})
+        # 4 January 2021 was a Monday: its week names the days in the active language.
+        return [date_format(date(2021, 1, 4 + day), "l") for day in days]
+
+    first = timezone.localtime(source.start, tz).date()
+    return EditionCopySummary(
+        source=source,
+        copy=copy,
+        days=(timezone.localtime(copy.start, tz).date() - first).days,
+        moves=moves,
+        sessions=copy.sessions.count(),
+        weekdays_before=weekdays(source),
+        weekdays_after=weekdays(copy),
+    )
+
+
+# --- The staff dashboard ------------------------------------------------------------------------
+
+
+def pending_requests_by_event(*, limit: int = 10) -> list[Event]:
+    """Events with registration requests waiting for approval, each with `pending_count`,
+    soonest first. One query."""
+    return list(
+        Event.objects.filter(registrations__status=Registration.Status.PENDING)
+        .annotate(pending_count=Count("registrations", filter=Q(registrations__status="pending")))
+        .only("pk", "title", "start", "time_zone")
+        .order_by("start", "pk")[:limit]
+    )
+
+
+def events_open_with_fill(*, now: datetime | None = None, limit: int = 10) -> list[Event]:
+    """Events taking registrations now (`Event.registration_is_open`), soonest first, each with
+    its confirmed seats (read by `Event.seats_left`) and `waiting_count`. One query."""
+    return list(
+        Event.objects.registration_open(now)
+        .with_seats_taken()
+        .annotate(
+            waiting_count=Count("registrations", filter=Q(registrations__status="waitlisted"))
+        )
+        .only("pk", "title", "start", "time_zone", "capacity")
+        .order_by("start", "pk")[:limit]
+    )
+
+
+def failed_emails_by_status() -> dict[str, int]:
+    """Emails that failed: waiting for a retry, and given up. One query."""
+    from events.models import EmailDelivery
+
+    failing = (EmailDelivery.Status.FAILED, EmailDelivery.Status.GAVE_UP)
+    counts = dict(
+        EmailDelivery.objects.filter(status__in=failing)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in failing}
+
+
+def recent_feedback(*, limit: int = 5) -> list:
+    """The latest survey answers with their event. One query."""
+    from events.models import Feedback
+
+    return list(
+        Feedback.objects.select_related("registration__event").order_by("-created_at", "-pk")[
+            :limit
+        ]
+    )

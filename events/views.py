@@ -22,12 +22,13 @@ from events import alerts, selectors, services
 from events.attendance import (
     FeedbackAlreadyGiven,
     FeedbackError,
+    certificate_issue,
     certificate_normalise_code,
     feedback_check,
     feedback_submit,
 )
 from events.certificates import certificate_by_code, certificate_pdf
-from events.exceptions import RegistrationError
+from events.exceptions import CertificateNotYet, RegistrationError
 from events.forms import (
     AlertSubscriptionForm,
     CancelForm,
@@ -35,7 +36,7 @@ from events.forms import (
     FeedbackForm,
     RegistrationForm,
 )
-from events.models import AlertSubscription, Certificate, Event, Programme, Registration
+from events.models import AlertSubscription, Event, Programme, Registration
 
 REGISTERED_MESSAGES = {
     Registration.Status.CONFIRMED: _("You are registered. We have sent you a confirmation email."),
@@ -212,12 +213,25 @@ class CancelRegistrationView(LoginRequiredMixin, FormView):
 
 
 class CertificateDownloadView(LoginRequiredMixin, View):
-    """The participant's own certificate as a PDF, in their language; a revoked one is gone."""
+    """The participant's own certificate as a PDF, in their language: issued on the first
+    download once the event has ended (`Event.has_ended`); never before, never when revoked."""
 
     def get(self, request, pk):
-        certificate = get_object_or_404(
-            Certificate, registration__pk=pk, registration__user=request.user, revoked_at=None
+        registration = get_object_or_404(
+            Registration.objects.select_related("event"),
+            pk=pk,
+            user=request.user,
+            attended=True,
+            status=Registration.Status.CONFIRMED,
         )
+        try:
+            certificate = certificate_issue(registration=registration)
+        except CertificateNotYet as error:
+            messages.info(request, error.message)
+            return redirect("events:my_registrations")
+        except ValueError as error:  # no name to print
+            messages.error(request, str(error))
+            return redirect("events:my_registrations")
         try:
             language = translation.get_supported_language_variant(request.user.preferred_language)
         except LookupError:  # a language the portal no longer offers
@@ -260,7 +274,14 @@ class CertificateVerifyView(TemplateView):
 
     def get(self, request, code):
         certificate = certificate_by_code(code=code)
-        context = self.get_context_data(certificate=certificate, code=code)
+        context = self.get_context_data(
+            certificate=certificate,
+            code=code,
+            # A certificate wrongly issued before its event ended does not say "valid".
+            not_yet=certificate is not None
+            and certificate.revoked_at is None
+            and not certificate.is_valid(),
+        )
         return self.render_to_response(context, status=200 if certificate else 404)
 
 

@@ -8,13 +8,14 @@ from django.views.generic import TemplateView
 from accounts.cache import anonymous_page_cache
 from lpa_portal.health import healthz
 from lpa_portal.sitemaps import SITEMAPS
-from lpa_portal.views import AboutView, HomeView
+from lpa_portal.views import AboutView, HomeView, favicon
 
 # A database outage outside any view gets the 503 page too (see lpa_portal.middleware).
 handler500 = "lpa_portal.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),

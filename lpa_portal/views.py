@@ -62,3 +62,14 @@ def server_error(request):
     if isinstance(error, DATABASE_ERRORS):
         return database_unavailable_response(request, error)
     return default_server_error(request)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page declares: the portal's icon (an SVG,
+    which they all read), cached for a day."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    response = HttpResponsePermanentRedirect(static("img/favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

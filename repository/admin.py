@@ -48,6 +48,7 @@ from repository.models import (
     Resource,
     ResourceFile,
     SearchQuery,
+    SynonymGroup,
     Topic,
 )
 from repository.services import (
@@ -654,6 +655,20 @@ class DownloadEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("language"), ordering="file__language")
     def file_language(self, obj: DownloadEvent) -> str:
         return obj.file.get_language_display() if obj.file else "–"
+
+
+# --- Search synonyms ---------------------------------------------------------------------------
+
+
+@admin.register(SynonymGroup)
+class SynonymGroupAdmin(ContentAdminMixin, admin.ModelAdmin):
+    """Terms that mean the same to people searching: a new group works at the next search
+    (the content version it renews makes every process read the synonyms again)."""
+
+    list_display = ("__str__", "language", "updated_at")
+    list_filter = ("language",)
+    search_fields = ("terms",)
+    fields = ("language", "terms")
 
 
 # --- Fixed vocabularies ------------------------------------------------------------------------

@@ -509,6 +509,85 @@ class DownloadEvent(models.Model):
         return f"{self.resource_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class SynonymGroup(models.Model):
+    """Words and phrases that mean the same to people searching the repository, such as an
+    acronym and its words ("OOS", "out of specification"): a search for one also finds the
+    others, ranked a little below what has the very words searched for. Applied to each search
+    as it is made, so a new group needs no rebuilding of anything."""
+
+    language = models.CharField(
+        _("language"), max_length=5, choices=LanguageCode.choices, default=LanguageCode.ENGLISH
+    )
+    terms = models.TextField(
+        _("terms"),
+        help_text=_(
+            "One term per line, each an acronym, a word or a phrase, e.g. “OOS” and “out of "
+            "specification”. Case and accents do not matter."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["language", "terms"]
+        verbose_name = _("search synonyms")
+        verbose_name_plural = _("search synonyms")
+
+    def __str__(self) -> str:
+        return " = ".join(self.term_list())
+
+    def term_list(self) -> list[str]:
+        return [term.strip() for term in self.terms.splitlines() if term.strip()]
+
+    def clean(self):
+        if len(self.term_list()) < 2:
+            raise ValidationError(
+                {"terms": _("Give at least two terms, one per line, that mean the same.")}
+            )
+
+
+class FacetCount(models.Model):
+    """How many resources each option of the repository list's filters gives when no filter is
+    active and no search words, for the public and for staff: counted once after the content
+    changes (repository.facets), so that the list does not count every resource each time.
+
+    Each row is one value of one part (`kind_year`, `topic`, `topic_group`, `audience`,
+    `product_area`, `region`, `language`), as the list's statement counts them. The rows hold for
+    the content version they were counted for, until `valid_until` (the next embargo to end)."""
+
+    visibility = models.CharField(max_length=10)
+    part = models.CharField(max_length=20)
+    # NULL, not "": the statement gives no year for a resource without one (not counted).
+    value = models.CharField(max_length=200, null=True)  # noqa: DJ001
+    key2 = models.CharField(max_length=20, null=True)  # noqa: DJ001
+    count = models.PositiveIntegerField()
+    version = models.BigIntegerField()
+    valid_until = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("facet count")
+        verbose_name_plural = _("facet counts")
+        indexes = [models.Index(fields=["visibility"])]
+
+    def __str__(self) -> str:
+        return f"{self.visibility} {self.part} {self.value}: {self.count}"
+
+
+class SearchWord(models.Model):
+    """A word of the titles and summaries of public resources, with how many use it: what a
+    search that finds nothing suggests instead of a misspelt word (repository.search,
+    PostgreSQL only; a trigram index on `word`, migration 0009)."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class SearchQuery(models.Model):
     """A search made on the repository, without anything about who made it."""
 

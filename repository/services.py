@@ -27,13 +27,14 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.cache import content_changed
+from accounts.cache import content_changed, content_versions
 from accounts.ratelimits import visitor_key
 from repository.extraction import text_extraction_queue
 from repository.models import (
     AccessLevel,
     Audience,
     DownloadEvent,
+    FacetCount,
     LanguageCode,
     ProductArea,
     Region,
@@ -56,11 +57,78 @@ Status = Resource.Status
 
 def search_index_update_on_commit(resource_ids: Iterable[int]) -> None:
     """These resources changed: recompute their search documents once the transaction commits,
-    and renew the repository's content version (the kept parts of pages showing it)."""
+    renew the repository's content version (the kept parts of pages showing it) and count the
+    facets of the list again."""
     ids = sorted(set(resource_ids))
     if ids:
         transaction.on_commit(lambda: _search_index_update(ids))
         content_changed("repository")
+        transaction.on_commit(facet_counts_refresh_queue)
+
+
+def facet_counts_refresh_queue() -> None:
+    from repository.tasks import refresh_facet_counts
+
+    try:
+        refresh_facet_counts.enqueue()
+    except Exception:
+        # The list then counts for itself until the next change; nothing is lost.
+        logger.exception("Could not queue the count of the list's facets")
+
+
+@transaction.atomic
+def facet_counts_refresh() -> int:
+    """Count the facets of the whole repository list, for the public and for staff, and keep
+    them (FacetCount), for the content version of now and until the next embargo ends;
+    returns how many rows were stored."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from repository.selectors import (
+        FACET_VISIBILITY_PUBLIC,
+        FACET_VISIBILITY_STAFF,
+        whole_list_counts,
+    )
+
+    # The version is read first: a change while counting makes these counts old at once.
+    version = content_versions()["repository"]
+    if version is None:
+        return 0  # the cache is unreachable: nobody could tell the counts current
+    now = timezone.now()
+    valid_until = (
+        Resource.objects.filter(embargo_until__gt=now)
+        .order_by("embargo_until")
+        .values_list("embargo_until", flat=True)
+        .first()
+    )
+    staff = AnonymousUser()
+    staff.is_staff = True
+    rows = []
+    for visibility, user in (
+        (FACET_VISIBILITY_PUBLIC, AnonymousUser()),
+        (FACET_VISIBILITY_STAFF, staff),
+    ):
+        counted = whole_list_counts(user=user)
+        # A first row that stands for the whole list, so that an empty list is stored too.
+        parts = [("none", None, None, 0)] + [
+            (part, value, key2, count)
+            for part, values in counted.items()
+            for value, key2, count in values
+        ]
+        rows += [
+            FacetCount(
+                visibility=visibility,
+                part=part,
+                value=value,
+                key2=key2,
+                count=count,
+                version=version,
+                valid_until=valid_until,
+            )
+            for part, value, key2, count in parts
+        ]
+    FacetCount.objects.all().delete()
+    FacetCount.objects.bulk_create(rows)
+    return len(rows)
 
 
 def _search_index_update(ids: list[int]) -> None:

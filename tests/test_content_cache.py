@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.cache import content_versions
 from events import services as event_services
 from repository.models import SearchQuery
+from repository.search import search_index_rebuild
 from tests.factories import (
     EventFactory,
     RegistrationFactory,
@@ -47,6 +48,7 @@ def event(db):
 def resource(db):
     resource = ResourceFactory(title="Cleaning validation guide", slug="cleaning-validation")
     ResourceFileFactory(resource=resource)
+    search_index_rebuild()
     return resource
 
 

@@ -47,6 +47,17 @@ def in_zone(value: datetime, zone) -> datetime:
     return times.in_zone(value, zone)
 
 
+@register.simple_tag
+def local_datetime(value: datetime, zone) -> str:
+    """'10 March 2027, 09:00, Geneva time (CET, UTC+1)': the moment as the event's clocks show
+    it, and the zone as people know it."""
+    local = times.in_zone(value, zone)
+    return (
+        f"{date_format(local, get_format('DATE_FORMAT'))}, {local:%H:%M}, "
+        f"{times.zone_label(value, zone)}"
+    )
+
+
 @dataclass
 class Badge:
     code: str

@@ -166,7 +166,7 @@ def test_resend_confirmation_queues_one_more_email(
 
 
 def test_mark_attended_records_attendance_at_every_session(manager_client):
-    event = EventFactory()
+    event = EventFactory(start=timezone.now() - timedelta(days=3))
     sessions = SessionFactory.create_batch(3, event=event)
     present, absent = RegistrationFactory(event=event), RegistrationFactory(event=event)
     waiting = RegistrationFactory(event=event, status="waitlisted")
@@ -183,7 +183,7 @@ def test_mark_attended_records_attendance_at_every_session(manager_client):
     assert present.attended
     assert reported[0] == (
         "success",
-        "Marked 1 registration as present at every session of its event "
+        "Marked 1 registration as present at every session of its event that has started "
         "(3 new attendance records).",
     )
     assert reported[1][0] == "warning"
@@ -381,7 +381,7 @@ def csv_file(text: str, name: str = "participants.csv") -> SimpleUploadedFile:
 
 
 def test_attendance_import_shows_the_report(manager_client):
-    event = EventFactory()
+    event = EventFactory(start=timezone.now() - timedelta(days=3))
     session = SessionFactory(event=event)
     SessionFactory(event=EventFactory())  # not offered
     present = RegistrationFactory(event=event, user__email="amara@example.org")

@@ -16,7 +16,7 @@ def mark_flagships(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0006_invitation_codes_and_alert_keys'),
+        ('events', '0007_message_reply_to'),
     ]
 
     operations = [

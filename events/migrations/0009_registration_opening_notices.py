@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0007_programme_is_flagship'),
+        ('events', '0008_programme_is_flagship'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repository', '0008_protected_storage'),
+        ('repository', '0011_synonyms'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
