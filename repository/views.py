@@ -25,7 +25,7 @@ class ResourceListView(TemplateView):
         if query:
             selectors.log_search(
                 params=params,
-                query=result.query,
+                query=query,  # what the person typed, not the words searched for in the end
                 total=result.total,
                 filters=result.filters,
                 visitor=visitor_key(request),
