@@ -790,6 +790,7 @@ def _sqlite_units(query: str) -> list[list[str]]:
     else:
         units = expansions(query) or [[word] for word in _words(query)]
     vocabulary = _sqlite_vocabulary()
+    units = [unit for unit in units if any(fold(term).split() for term in unit)]
     for unit in units:
         for term in list(unit):
             word = fold(term)
@@ -859,9 +860,12 @@ def _sqlite_rank(query: str):
             )
         return condition
 
+    in_title, in_summary = all_in("title"), all_in("summary")
+    if not in_title:  # nothing to compare (a query of punctuation only)
+        return Value(RECORD_WORTH, output_field=FloatField())
     return Case(
-        When(all_in("title"), then=Value(TITLE_WORTH)),
-        When(all_in("summary"), then=Value(SUMMARY_WORTH)),
+        When(in_title, then=Value(TITLE_WORTH)),
+        When(in_summary, then=Value(SUMMARY_WORTH)),
         default=Value(RECORD_WORTH),
         output_field=FloatField(),
     )

@@ -97,12 +97,13 @@ def test_a_kept_part_is_served_again_with_fewer_queries_and_the_same_html(client
 @pytest.mark.django_db
 def test_searches_are_made_every_time_and_logged(client, resource):
     """Nearly every search is new: its results are not kept, and each visitor's is logged."""
+    _get(client, "/en/resources/?q=quality")  # the process reads the synonyms once
     first, cold = _get(client, "/en/resources/?q=cleaning", REMOTE_ADDR="203.0.113.1")
     again, warm = _get(client, "/en/resources/?q=cleaning", REMOTE_ADDR="203.0.113.2")
     assert "Cleaning validation guide" in first and again == first
     assert warm == cold
     _get(client, "/en/resources/?q=cleaning&page=2", REMOTE_ADDR="203.0.113.3")
-    logged = list(SearchQuery.objects.values_list("query", "results"))
+    logged = list(SearchQuery.objects.filter(query="cleaning").values_list("query", "results"))
     assert logged == [("cleaning", 1), ("cleaning", 1)]
 
 
