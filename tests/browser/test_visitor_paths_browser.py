@@ -440,3 +440,29 @@ def test_the_header_stays_compact_in_french(page, axe_check, width):
     assert links.count() == 3 and len(tops) == 1, tops
     assert _box(page, ".results .card-list > li .card__title")["bottom"] <= height
     axe_check(page)
+
+
+@WIDTHS
+def test_the_header_stays_compact_with_six_languages(page, axe_check, width, settings):
+    settings.LANGUAGES = [
+        (code, name)
+        for code, name in [
+            ("en", "English"),
+            ("fr", "French"),
+            ("es", "Spanish"),
+            ("ar", "Arabic"),
+            ("ru", "Russian"),
+            ("zh-hans", "Chinese"),
+        ]
+    ]
+    _catalogue()
+    height = _screen(page, width)
+    page.goto("/es/events/?region=AFRO")
+    header = _box(page, ".site-header")
+    assert header["height"] <= (110 if width == 390 else 130), header
+    assert _box(page, ".results .card-list > li .card__title")["bottom"] <= height
+    # The languages fold into a menu that opens without a script.
+    page.locator(".lang-menu > summary").click()
+    page.get_by_role("link", name="русский").click()
+    page.wait_for_url(re.compile(r"/ru/events/"))
+    axe_check(page)
