@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -124,6 +125,17 @@ def access_requests_of_user(*, user, files) -> dict[int, AccessRequest]:
     ):
         latest[request.file_id] = request
     return latest
+
+
+def pending_access_requests_by_resource() -> list[Resource]:
+    """The resources with requests waiting for a decision, each with `pending_count`, most
+    waiting first (the staff dashboard): one query."""
+    return list(
+        Resource.objects.filter(files__access_requests__status=AccessRequest.Status.PENDING)
+        .annotate(pending_count=Count("files__access_requests"))
+        .only("pk", "title")
+        .order_by("-pending_count", "title")
+    )
 
 
 def restricted_file(*, slug: str, file_id: int, user) -> ResourceFile:

@@ -713,7 +713,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
         "expires_at",
         "decision",
     )
-    list_filter = ("status", "created_at")
+    list_filter = ("status", ("file__resource", admin.RelatedOnlyFieldListFilter), "created_at")
     search_fields = (
         "user__email",
         "user__full_name",

@@ -249,3 +249,21 @@ def test_requests_are_personal_data(restricted):
     AccessRequest.objects.create(user=person, file=english, reason="For an inspection")
     data = user_data_export(user=person)
     assert data["access_requests"][0]["reason"] == "For an inspection"
+
+
+def test_the_staff_dashboard_links_to_the_requests_waiting(editor, restricted):
+    resource, english, french = restricted
+    for file in (english, french, english):
+        AccessRequest.objects.create(user=UserFactory(), file=file, reason="x")
+    decided = AccessRequest.objects.create(user=UserFactory(), file=french, reason="x")
+    decided.status = "refused"
+    decided.save()
+    html = editor.get(reverse("admin:index")).content.decode()
+    panel = html[html.index('id="dashboard-restricted-file-requests"') :]
+    panel = panel[: panel.index("</section>")]
+    assert resource.title in panel
+    link = f"{CHANGELIST}?file__resource__id__exact={resource.pk}&amp;status__exact=pending"
+    assert f'href="{link}">3</a>' in panel
+    assert f'href="{CHANGELIST}?status__exact=pending"' in panel
+    response = editor.get(link.replace("&amp;", "&"))
+    assert len(response.context["cl"].result_list) == 3
