@@ -1,12 +1,44 @@
 """Filters of the public event list (django-filter). Every filter is a plain GET parameter."""
 
+import operator
+from functools import reduce
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationType
-from events.models import Event
+from events.models import Event, Session
 from repository.models import LanguageCode, ProductAreaCode
+from repository.search import search_units, text_contains
+
+# Where the words of a search of events are looked for.
+SEARCHED_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "city",
+    "venue",
+    "programme__name",
+)
+
+
+def event_search_condition(query: str) -> Q:
+    """The events that have every unit of the query (a word or a known term, or one of what it
+    may also be) in one of SEARCHED_FIELDS or a session's title."""
+    condition = Q()
+    for unit in search_units(query):
+        either = Q()
+        for term in unit:
+            words = Q()
+            for word in term.split():
+                in_sessions = Session.objects.filter(text_contains("title", word)).values("event")
+                words &= reduce(
+                    operator.or_, [text_contains(field, word) for field in SEARCHED_FIELDS]
+                ) | Q(pk__in=in_sessions)
+            either |= words
+        condition &= either
+    return condition
 
 
 class EventFilter(django_filters.FilterSet):
@@ -48,15 +80,10 @@ class EventFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_text(self, queryset, name, value):
-        for word in value.split()[:8]:
-            queryset = queryset.filter(
-                Q(title__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(description__icontains=word)
-                | Q(city__icontains=word)
-                | Q(programme__name__icontains=word)
-            )
-        return queryset
+        """The words in the title, summary, description, programme, place or a session's title,
+        whatever the case and accents, with synonyms, other spellings and typos as the
+        repository's search knows them (repository.search.search_units)."""
+        return queryset.filter(event_search_condition(value))
 
     def filter_when(self, queryset, name, value):
         return queryset.past() if value == "past" else queryset.upcoming()

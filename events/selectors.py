@@ -35,6 +35,7 @@ from events.models import (
 from events.structured_data import event_json_ld, json_ld_script
 from events.times import in_zone, zone_short
 from repository.models import Resource, Topic
+from repository.search import search_correction
 
 PAGE_SIZE = 12
 
@@ -83,6 +84,10 @@ class EventList:
     facets: list[Facet]
     when: str
     total: int
+    # With search words, among upcoming events: how many past events match them too.
+    past_matches: int = 0
+    # The words found nothing: the closest words that the portal knows were searched for.
+    corrected: str = ""
 
     @property
     def active_facets(self) -> list[Facet]:
@@ -108,8 +113,41 @@ def event_list(*, params: QueryDict, user) -> EventList:
     when = event_list_when(params=params)
     params["when"] = when
     base = _visible_events(user)
+    corrected = ""
+    listed = _listed(base, params, when)
+    query = listed.filterset.form.cleaned_data.get("q", "") if listed.valid else ""
+    past_matches = _matching(base, params, query, "past") if query and when == "upcoming" else 0
+    if query and not listed.total and not past_matches:
+        # Nothing, upcoming or past, has these words: the closest words that the portal knows.
+        corrected = search_correction(query)
+        if corrected:
+            params["q"] = corrected
+            listed = _listed(base, params, when)
+            if when == "upcoming":
+                past_matches = _matching(base, params, corrected, "past")
+    return EventList(
+        filterset=listed.filterset,
+        page=listed.page,
+        facets=_facets(params, base, listed.filterset) if listed.valid else [],
+        when=when,
+        total=listed.total,
+        past_matches=past_matches,
+        corrected=corrected,
+    )
+
+
+@dataclass
+class _Listed:
+    filterset: EventFilter
+    valid: bool
+    page: Page
+    total: int
+
+
+def _listed(base: QuerySet, params: QueryDict, when: str) -> _Listed:
     filterset = EventFilter(params, queryset=base)
-    queryset = filterset.qs if filterset.is_valid() else base.none()
+    valid = filterset.is_valid()
+    queryset = filterset.qs if valid else base.none()
     queryset = (
         queryset.select_related("programme")
         .with_seats_taken()
@@ -117,10 +155,17 @@ def event_list(*, params: QueryDict, user) -> EventList:
     )
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
-    facets = _facets(params, base, filterset) if filterset.is_valid() else []
-    return EventList(
-        filterset=filterset, page=page, facets=facets, when=when, total=paginator.count
-    )
+    return _Listed(filterset=filterset, valid=valid, page=page, total=paginator.count)
+
+
+def _matching(base: QuerySet, params: QueryDict, query: str, when: str) -> int:
+    """How many events, upcoming or past (`when`), the search words find with the other
+    filters."""
+    params = params.copy()
+    params["q"], params["when"] = query, when
+    params.pop("page", None)
+    filterset = EventFilter(params, queryset=base)
+    return filterset.qs.count() if filterset.is_valid() else 0
 
 
 def _counts(base: QuerySet, filterset: EventFilter, name: str) -> dict[str, int]:

@@ -779,6 +779,40 @@ class _Fold(Func):
     output_field = models.TextField()
 
 
+def text_contains(field: str, word: str) -> Q:
+    """`field` holds `word` whatever the case and accents (and, on SQLite, hyphens): the plain
+    match that lists of few rows use (events), on both databases."""
+    if _is_postgres():
+        return Q(**{f"{field}__unaccent__icontains": word})
+    return Q(Contains(_Fold(field), Value(fold(word))))
+
+
+def search_units(query: str) -> list[list[str]]:
+    """What a plain search of a few rows looks for: each word of the query (or the words of a
+    known term) with its synonyms, other spellings and, for a word that no public title uses,
+    the closest words that some do (on SQLite; PostgreSQL corrects a query that finds nothing,
+    see `search_correction`); all units must match. A query "a or b" is one unit."""
+    version = content_versions()["repository"]
+    if version is None:
+        return _search_units(query)
+    # A list asks for them once for itself and once for each of its facets.
+    return [list(unit) for unit in _search_units_of(query, version)]
+
+
+@lru_cache(maxsize=256)
+def _search_units_of(query: str, version: int) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(unit) for unit in _search_units(query))
+
+
+def _search_units(query: str) -> list[list[str]]:
+    if _is_postgres():
+        if re.search(r"\sor\s", query, re.IGNORECASE):
+            words = [w for w in _words(query) if w.lower() != "or"]
+            return [[variant for word in words for variant in spellings(word)]]
+        return expansions(query) or [[word] for word in _words(query)]
+    return _sqlite_units(query)
+
+
 def _sqlite_units(query: str) -> list[list[str]]:
     """Each word of the query (or the words of a known term) with what it may also be: its
     synonyms, its other spellings and, for a word no public title or summary uses, the closest
