@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from events.filters import EventFilter
+from events.filters import EventFilter, event_search_condition
 from events.models import (
     Event,
     Programme,
@@ -156,6 +156,27 @@ def _listed(base: QuerySet, params: QueryDict, when: str) -> _Listed:
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
     return _Listed(filterset=filterset, valid=valid, page=page, total=paginator.count)
+
+
+@dataclass
+class EventSearchPreview:
+    """The events that a search of the whole portal finds: upcoming first, then past."""
+
+    upcoming: int
+    past: int
+    events: list[Event]
+
+
+def event_search_preview(*, query: str, user, limit: int) -> EventSearchPreview:
+    found = _visible_events(user).filter(event_search_condition(query))
+    found = found.select_related("programme").with_seats_taken()
+    upcoming = found.upcoming().order_by("start", "pk")
+    past = found.past().order_by("-start", "pk")
+    counts = {"upcoming": upcoming.count(), "past": past.count()}
+    events = list(upcoming[:limit])
+    if len(events) < limit and counts["past"]:
+        events += list(past[: limit - len(events)])
+    return EventSearchPreview(upcoming=counts["upcoming"], past=counts["past"], events=events)
 
 
 def _matching(base: QuerySet, params: QueryDict, query: str, when: str) -> int:

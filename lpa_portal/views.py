@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.defaults import server_error as default_server_error
 from django.views.generic import TemplateView
 
+from accounts.ratelimits import visitor_key
 from events import selectors as event_selectors
 from lpa_portal.middleware import DATABASE_ERRORS, database_unavailable_response
 from repository import selectors as repository_selectors
@@ -52,6 +53,38 @@ class AboutView(TemplateView):
         context["section_programmes"] = {
             section: by_slug.get(slug) for section, slug in self.SECTIONS.items()
         }
+        return context
+
+
+class SearchView(TemplateView):
+    """One search box for the whole portal: the events and the resources that the words find,
+    each with how many, and a link to the full list of each."""
+
+    template_name = "pages/search.html"
+    PREVIEW = 5
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        request = self.request
+        query = repository_selectors.search_words(params=request.GET)
+        context["query"] = query
+        if query:
+            resources = repository_selectors.resource_search_preview(
+                query=query, user=request.user, limit=self.PREVIEW
+            )
+            repository_selectors.log_search(
+                params=request.GET,
+                query=query,
+                total=resources.total,
+                filters={"scope": "portal"},
+                visitor=visitor_key(request),
+            )
+            context.update(
+                resources=resources,
+                events=event_selectors.event_search_preview(
+                    query=query, user=request.user, limit=self.PREVIEW
+                ),
+            )
         return context
 
 

@@ -834,6 +834,16 @@ def _sqlite_units(query: str) -> list[list[str]]:
 
 
 def _sqlite_vocabulary() -> list[str]:
+    version = content_versions()["repository"]
+    return _read_sqlite_vocabulary() if version is None else _sqlite_vocabulary_of(version)
+
+
+@lru_cache(maxsize=2)
+def _sqlite_vocabulary_of(version: int) -> list[str]:
+    return _read_sqlite_vocabulary()
+
+
+def _read_sqlite_vocabulary() -> list[str]:
     words: set[str] = set()
     for title, summary in Resource.objects.published().values_list("title", "summary"):
         words.update(word for word in re.findall(r"[a-z]+", fold(f"{title} {summary}")))
@@ -870,7 +880,7 @@ def _sqlite_filter(queryset: QuerySet[Resource], query: str, user) -> QuerySet[R
         f_summary=_Fold("summary"),
         f_body=_Fold("body"),
     )
-    for unit in _sqlite_units(query):
+    for unit in search_units(query):
         queryset = queryset.filter(reduce(operator.or_, [_sqlite_has(term, user) for term in unit]))
     return queryset
 
@@ -880,7 +890,7 @@ def _sqlite_rank(query: str):
 
     def all_in(field: str) -> Q:
         condition = Q()
-        for unit in _sqlite_units(query):
+        for unit in search_units(query):
             condition &= reduce(
                 operator.or_,
                 [

@@ -180,17 +180,7 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     conditions = filterset.conditions() if valid else {}
     found, corrected, some_words = 0, "", False
     if query and valid:
-        found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
-        if not found:
-            # Nothing has these words: a misspelt one, maybe; the closest words used instead.
-            corrected = search_correction(query)
-            if corrected:
-                query = corrected
-                found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
-        if not found and (any_words := search_any_words(query)):
-            # Still nothing has all of them: the resources with some of them, said so.
-            query, some_words = any_words, True
-            found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+        query, found, corrected, some_words = _searched(visible, query, user)
     if found > SEARCH_CAP:
         # Words found in thousands of documents: the best SEARCH_CAP of those that pass the
         # filters are the list, and the facets give no counts (they would read every match).
@@ -239,6 +229,56 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
         capped=counted is None,
         corrected=bool(corrected),
         some_words=some_words,
+    )
+
+
+def _searched(visible: QuerySet, query: str, user) -> tuple[str, int, str, bool]:
+    """What a search looks for in the end, how many resources that finds (up to SEARCH_CAP + 1),
+    the corrected words (or "") and whether it fell back to any of the words."""
+    found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+    corrected, some_words = "", False
+    if not found:
+        # Nothing has these words: a misspelt one, maybe; the closest words used instead.
+        corrected = search_correction(query)
+        if corrected:
+            query = corrected
+            found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+    if not found and (any_words := search_any_words(query)):
+        # Still nothing has all of them: the resources with some of them, said so.
+        query, some_words = any_words, True
+        found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+    return query, found, corrected, some_words
+
+
+@dataclass
+class SearchPreview:
+    """The first resources of a search, for the page that searches the whole portal."""
+
+    query: str  # what was searched for in the end
+    total: int  # up to SEARCH_CAP, then `capped`
+    capped: bool
+    corrected: bool
+    some_words: bool
+    resources: list[Resource]
+
+
+def resource_search_preview(*, query: str, user, limit: int) -> SearchPreview:
+    visible = _visible(user)
+    query, found, corrected, some_words = _searched(visible, normalise_query(query), user)
+    ids = (
+        search_best_ids(
+            queryset=visible, query=query, user=user, ordering=ORDERINGS["relevance"][1:], cap=limit
+        )
+        if found
+        else []
+    )
+    return SearchPreview(
+        query=query,
+        total=min(found, SEARCH_CAP),
+        capped=found > SEARCH_CAP,
+        corrected=bool(corrected),
+        some_words=some_words,
+        resources=_page_resources(ids, query, user),
     )
 
 
