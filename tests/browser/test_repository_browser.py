@@ -25,7 +25,7 @@ def test_search_filter_open_and_download(page, axe_check):
 
     page.goto("/en/resources/")
     axe_check(page)
-    page.get_by_label("Search").fill("data integrity")
+    page.get_by_label("Search the repository").fill("data integrity")
     page.get_by_role("button", name="Show resources").click()
     page.wait_for_url(re.compile(r"q=data"))
     axe_check(page)
