@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationType, WHORegion
+from repository.storage import protected
 
 
 class Topic(models.Model):
@@ -315,7 +316,9 @@ class ResourceFile(models.Model):
     title = models.CharField(
         _("title"), max_length=300, blank=True, help_text=_("When it differs from the resource's.")
     )
-    file = models.FileField(_("file"), upload_to=resource_file_path, blank=True, max_length=300)
+    file = models.FileField(
+        _("file"), upload_to=resource_file_path, storage=protected, blank=True, max_length=300
+    )
     external_url = models.URLField(_("external link"), blank=True)
     mime_type = models.CharField(_("file type"), max_length=100, blank=True, editable=False)
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True, editable=False)

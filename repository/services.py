@@ -7,6 +7,7 @@ is brought up to date, once the transaction has committed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -40,6 +41,7 @@ from repository.models import (
 )
 from repository.uploads import (
     UploadInfo,
+    storage_available_check,
     stored_file_delete,
     stored_files_cleanup,
     upload_store,
@@ -118,6 +120,8 @@ def resource_file_add(
     if external_url:
         URLValidator(schemes=["https", "http"])(external_url)
     info = validate_resource_upload(file) if file else None
+    if info is not None:
+        storage_available_check()
     resource_file = ResourceFile(
         resource=resource,
         language=language,
@@ -654,8 +658,12 @@ def download_record(*, request, resource: Resource, file: ResourceFile) -> bool:
         visitor_hash(ip=ip, user_agent=user_agent, day=timezone.localdate(window_start)),
     }
     cache_key = f"repository:download:{current}:{file.pk}"
-    if not cache.add(cache_key, 1, timeout=int(REPEAT_WINDOW.total_seconds())):
-        return False
+    try:
+        if not cache.add(cache_key, 1, timeout=int(REPEAT_WINDOW.total_seconds())):
+            return False
+    except Exception:
+        # The shared cache is down: the database alone tells a repeat; the download goes on.
+        logger.warning("Cache unreachable; download repeats checked in the database only")
     user = request.user
     try:
         with transaction.atomic():
@@ -675,6 +683,7 @@ def download_record(*, request, resource: Resource, file: ResourceFile) -> bool:
     except DatabaseError:
         # Counting must never stop a download.
         logger.exception("Could not count a download of file %s", file.pk)
-        cache.delete(cache_key)
+        with contextlib.suppress(Exception):
+            cache.delete(cache_key)
         return False
     return True

@@ -25,6 +25,15 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The repository's files: a folder of their own, never under MEDIA_ROOT.
+    settings.PROTECTED_ROOT = tmp_path / "protected"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "protected": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.PROTECTED_ROOT},
+        },
+    }
 
 
 @pytest.fixture(autouse=True)

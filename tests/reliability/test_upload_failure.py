@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
+    root = Path(settings.PROTECTED_ROOT)
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 

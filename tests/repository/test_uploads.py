@@ -111,7 +111,7 @@ def upload(name: str, content: bytes, content_type="application/pdf") -> SimpleU
 
 
 def stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
+    root = Path(settings.PROTECTED_ROOT)
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
