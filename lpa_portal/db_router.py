@@ -10,8 +10,10 @@ router sends the reads of such a request to the replica, except
 - after the request wrote something (a search logged): every later read of the request goes to
   the primary, which has the write; so do the reads inside a transaction;
 - while the replica is down or unreachable: its connection is checked on the first read of each
-  request (Django's health check), so a replica that stops costs no failed page, and a replica
-  known to be down is tried again once a second per process, not by every request;
+  request (Django's health check), and a replica known to be down is tried again once a second
+  per process, not by every request. A page whose replica read fails all the same (the replica
+  stopped in the middle of it) is made again from the primary: a stopping replica costs no
+  failed page;
 - while the replica is more than REPLICA_MAX_LAG_SECONDS behind the primary, or not streaming
   from it (cut off from the primary, it cannot tell how far behind it is): measured on the
   replica at most once a second per process. (Its database role needs `pg_monitor` to see its
@@ -23,6 +25,7 @@ the primary. Migrations run on the primary only; the replica receives them by re
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import threading
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.urls import Resolver404, resolve
 
 from lpa_portal.page_cache import CACHED_VIEWS
@@ -64,6 +67,7 @@ class _Routing:
 
     replica: bool | None = None
     wrote: bool = False
+    failed: bool = False
 
 
 _current: contextvars.ContextVar[_Routing | None] = contextvars.ContextVar(
@@ -177,8 +181,27 @@ class ReplicaReadsMiddleware:
     def __call__(self, request):
         if not is_public_read(request):
             return self.get_response(request)
-        token = _current.set(_Routing())
+        routing = _Routing()
+        token = _current.set(routing)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if routing.failed:
+                # A read of the replica failed: the page is made again from the primary.
+                _health.record(False, "a read failed")
+                with contextlib.suppress(DatabaseError):
+                    connections[REPLICA].close()
+                routing.replica, routing.failed = False, False
+                response = self.get_response(request)
+            return response
         finally:
             _current.reset(token)
+
+    def process_exception(self, request, exception):
+        routing = _current.get()
+        if (
+            routing is not None
+            and routing.replica
+            and isinstance(exception, OperationalError | InterfaceError)
+        ):
+            routing.failed = True
+        return None  # DatabaseUnavailableMiddleware makes the 503 page, which is not sent

@@ -57,6 +57,7 @@ DEPLOY = ROOT / "deploy"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DEPLOY))
 
+import backup  # noqa: E402
 from render import read_env_file, render  # noqa: E402
 
 from tests.pgcluster import find_pg_bin  # noqa: E402
@@ -793,7 +794,7 @@ def _object_store(topology: Topology, values: dict[str, str]) -> None:
 
 def make_buckets(env: dict[str, str]) -> None:
     """The two buckets: the public one readable by anyone (images), the other private."""
-    client = s3_client(env)
+    client = backup.s3_client(env)
     public, protected = env["AWS_STORAGE_BUCKET_NAME"], env["AWS_PROTECTED_BUCKET_NAME"]
     for bucket in (public, protected):
         client.create_bucket(Bucket=bucket)
@@ -809,25 +810,6 @@ def make_buckets(env: dict[str, str]) -> None:
         ],
     }
     client.put_bucket_policy(Bucket=public, Policy=json.dumps(policy))
-
-
-def s3_client(env: dict[str, str]):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3",
-        endpoint_url=env["AWS_S3_ENDPOINT_URL"],
-        region_name=env["AWS_S3_REGION_NAME"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        config=Config(
-            connect_timeout=3,
-            read_timeout=10,
-            retries={"max_attempts": 2},
-            s3={"addressing_style": env.get("AWS_S3_ADDRESSING_STYLE") or "path"},
-        ),
-    )
 
 
 def _app_servers(topology: Topology, values: dict[str, str]) -> None:
@@ -954,6 +936,7 @@ def _portal_env(topology: Topology) -> dict[str, str]:
         "NGINX_SERVER_NAME": lb.address,
         "NGINX_MAX_BODY_SIZE": "51m",
         "NGINX_ERROR_PAGES": str(DEPLOY / "nginx"),
+        "NGINX_ACCESS_LOG": str(RUN_DIR / "hosts" / "lb" / "logs" / "access.log"),
         "PG_PASSWORD": pg_password,
         "PG_REPLICATION_PASSWORD": secrets.token_hex(16),
         "REDIS_PASSWORD": redis_password,
@@ -1034,8 +1017,6 @@ def up(from_backup: Path | None = None) -> int:
             topology.manage("migrate", "--no-input", "-v", "0")
             topology.manage("seed_demo")
         else:
-            import backup
-
             log(f"restore {from_backup} into the fresh cluster and store")
             backup.restore(from_backup, topology.env())
             topology.manage("migrate", "--no-input", "-v", "0")
