@@ -269,11 +269,11 @@ if S3_STORAGE in (_default_storage, _protected_storage):
     _s3 = {
         "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
         "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
-        "signature_version": "s3v4",
         # Two uploads of the same name keep both, as in a folder.
         "file_overwrite": False,
         "client_config": Config(
+            signature_version="s3v4",
+            s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="auto")},
             connect_timeout=_store_timeout,
             read_timeout=_store_timeout,
             retries={"max_attempts": 2, "mode": "standard"},
