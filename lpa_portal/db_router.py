@@ -48,14 +48,15 @@ PUBLIC_VIEWS = CACHED_VIEWS
 CHECK_SECONDS = 1.0
 
 # On the replica: whether it may answer reads. A promoted replica (no longer in recovery) may; a
-# standby must be streaming from the primary and have replayed what it received, or be less than
-# the limit behind (the time since the last transaction it replayed was committed).
+# standby must be streaming from the primary, and have replayed all it received, or be less than
+# the limit behind: the time since the commit of the last transaction it replayed (unknown right
+# after a restart, before it replayed one: then it waits until it has replayed all it received).
 USABLE_SQL = """
 SELECT NOT pg_is_in_recovery() OR (
     COALESCE((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false)
     AND (
-        pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
-        OR EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) <= %s
+        pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn()
+        OR COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) <= %s, false)
     )
 )
 """
