@@ -324,17 +324,21 @@ def wait_until(check: Callable[[], bool], timeout: float, step: float = 0.25) ->
     return None
 
 
-def replica_reads(topology: topo.Topology) -> int:
-    """Transactions the replica has run for the portal's database (its reads)."""
+def replica_reading(topology: topo.Topology, since: float) -> bool:
+    """Whether the portal read its tables on the replica since `since` (a time.time()): the
+    last statement of one of its connections there (pg_stat_activity shows it at once)."""
     import psycopg2
 
     connection = psycopg2.connect(topology.env()["DATABASE_REPLICA_URL"], connect_timeout=2)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND query_start > to_timestamp(%s) "
+                "AND (query LIKE '%%FROM \"events_%%' OR query LIKE '%%FROM \"repository_%%')",
+                [since],
             )
-            return cursor.fetchone()[0]
+            return cursor.fetchone()[0] > 0
     finally:
         connection.close()
 
@@ -435,9 +439,8 @@ def drill_replica_down(topology: topo.Topology, client: Client) -> Outcome:
     event = drill_data(topology, "event", "replica", "100")
     load = Load(client, PUBLIC_PAGES, threads=4, limit=60)
     with load.running():
-        before = replica_reads(topology)
-        time.sleep(2)
-        if replica_reads(topology) <= before:
+        since = time.time()
+        if wait_until(lambda: replica_reading(topology, since), 10) is None:
             outcome.problems.append("the replica answered no reads before the drill")
         stopped_at = time.monotonic()
         db2.ctl("stop", "postgresql")
@@ -448,19 +451,13 @@ def drill_replica_down(topology: topo.Topology, client: Client) -> Outcome:
         time.sleep(max(0.0, stopped_at + 8 - time.monotonic()))
         late = load.failed(after=stopped_at + 5)
         early = load.failed(after=stopped_at, before=stopped_at + 5)
-        started_at = time.monotonic()
+        started_at, started_wall = time.monotonic(), time.time()
         db2.ctl("start", "postgresql")
         log("replica started")
         caught_up = wait_until(lambda: replica_streaming(topology), 60)
-        state = {"reads": replica_reads(topology) if caught_up is not None else 0}
-
-        def reads_returned() -> bool:
-            now = replica_reads(topology)
-            grew = now > state["reads"] + 5
-            state["reads"] = now
-            return grew
-
-        returned = wait_until(reads_returned, 30, step=1.0)
+        # Reads of the portal on the replica, started after it was back.
+        returned = wait_until(lambda: replica_reading(topology, started_wall), 30, step=0.2)
+        returned_at = time.monotonic()
     outcome.requests = len(load.answers) + sum(len(p.posts) for p in persons)
     outcome.failed = len(load.failed()) + sum(1 for p in persons for s in p.posts if s != 302)
     if late:
@@ -470,7 +467,7 @@ def drill_replica_down(topology: topo.Topology, client: Client) -> Outcome:
     if returned is None:
         outcome.problems.append("reads did not return to the replica within 30 s")
     else:
-        outcome.recover_seconds = time.monotonic() - started_at
+        outcome.recover_seconds = returned_at - started_at
     env = topology.env()
     on_primary = count_rows(env["DATABASE_URL"], "events_registration")
     on_replica = count_rows(env["DATABASE_REPLICA_URL"], "events_registration")
