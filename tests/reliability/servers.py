@@ -1,7 +1,7 @@
 """Real servers for the outage tests, on free ports of 127.0.0.1, that a test stops and starts:
 Redis (Debian's redis-server) and an S3-compatible object store (moto's standalone server).
 
-Locally a test skips when redis-server is missing; CI sets REQUIRE_REDIS=1 so that it fails
+Locally a test skips when redis-server is missing; CI sets REQUIRE_SERVERS=1 so that it fails
 instead. Every wait is bounded.
 """
 
@@ -98,8 +98,8 @@ class ObjectStore(Server):
 
 def redis_server(directory: Path) -> RedisServer:
     if shutil.which("redis-server") is None:
-        if os.environ.get("REQUIRE_REDIS"):
-            pytest.fail("redis-server not found, and REQUIRE_REDIS is set.")
+        if os.environ.get("REQUIRE_SERVERS"):
+            pytest.fail("redis-server not found, and REQUIRE_SERVERS is set.")
         pytest.skip("needs redis-server (apt-get install redis-server); CI runs it")
     server = RedisServer(directory)
     server.start()
