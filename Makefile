@@ -85,8 +85,14 @@ bench-tools:
 
 # The portal under gunicorn with production settings, load-tested with wrk at concurrency 8, on
 # the bulk data in a throwaway PostgreSQL cluster, and the registration storm (bench/http_bench.py).
+# BENCH_TARGET=prod: the same through nginx of the running production topology (make prod-up),
+# with Redis, the object store and the replica; writes bench/RESULTS-prod.md.
 bench-http: install bench-tools messages
-	$(PY) -m tests.pgcluster -- $(PY) bench/http_bench.py
+	@if [ "$(BENCH_TARGET)" = prod ]; then \
+		BENCH_TARGET=prod $(PY) bench/http_bench.py; \
+	else \
+		$(PY) -m tests.pgcluster -- $(PY) bench/http_bench.py; \
+	fi
 
 # Repository search latency on PostgreSQL with 10,000 resources (a throwaway cluster).
 bench-search: install bench-tools

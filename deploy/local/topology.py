@@ -251,6 +251,19 @@ class Topology:
         data["hosts"] = {name: Host(**host) for name, host in data["hosts"].items()}
         return cls(**data)
 
+    def reconfigure(self, **values: str) -> None:
+        """Change settings in the environment file and restart the app servers' gunicorns
+        with them (the benchmark's passes)."""
+        path = Path(self.env_file)
+        lines = path.read_text().splitlines()
+        for name, value in values.items():
+            lines = [line for line in lines if not line.startswith(f"{name}=")]
+            lines.append(f"{name}={value}")
+        path.write_text("\n".join(lines) + "\n")
+        for name in ("app1", "app2"):
+            self.hosts[name].ctl("restart", "lpa-gunicorn")
+        self.wait_healthy()
+
     def running(self) -> bool:
         return any(host.supervisord_pid() for host in self.hosts.values())
 
