@@ -861,9 +861,9 @@ def topology_servers(topology, label: str, **settings: int):
     yield lb.port
 
 
-def prepare_topology(env: dict[str, str], divide: int) -> dict:
-    """The bulk data in the topology's database, loaded once."""
-    connection = psycopg2.connect(env["DATABASE_URL"])
+def prepare_topology(env: dict[str, str], url: str, divide: int) -> dict:
+    """The bulk data in the topology's database (`url`), loaded once."""
+    connection = psycopg2.connect(url)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM events_programme WHERE slug = 'bulk-programme'")
         (present,) = cursor.fetchone()
@@ -918,7 +918,7 @@ def main_prod() -> int:
             "queued in the database and sent by the task workers"
         ),
     )
-    data = {"full": prepare_topology(env, DIVIDE)}
+    data = {"full": prepare_topology(env, settings["DATABASE_URL"], DIVIDE)}
     urls = portal_data(env, "urls")
     queries = portal_data(env, "queries", *urls.values())
     original = {name: settings[name] for name in ("PAGE_CACHE_SECONDS", "FRAGMENT_CACHE_SECONDS")}
