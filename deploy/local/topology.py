@@ -795,9 +795,9 @@ def _object_store(topology: Topology, values: dict[str, str]) -> None:
     if not server.exists():
         raise TopologyError(f"{server} not found: make install (moto is a dev dependency)")
     log(f"store: S3-compatible object store (moto) on {host.endpoint}")
-    command = " ".join(
-        _as_user(_service_user("nobody"), [str(server), "-H", host.address, "-p", str(host.port)])
-    )
+    # As the app servers' user: the project's Python may not be reachable by another.
+    user = None if topology.app_user == "root" else _service_user(topology.app_user)
+    command = " ".join(_as_user(user, [str(server), "-H", host.address, "-p", str(host.port)]))
     programs = render(STORE_PROGRAM, {"COMMAND": command, "DIR": str(host.directory)})
     topology.pids["store"] = _start_supervisord(host, programs)
     wait_program(host, "objectstore")
@@ -853,6 +853,8 @@ def _load_balancer(topology: Topology, values: dict[str, str]) -> None:
     for part in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (host.directory / "nginx" / part).mkdir(parents=True, exist_ok=True)
     (host.directory / "logs").mkdir(exist_ok=True)
+    # nginx's workers read the error pages from the host's folder (the checkout may be private).
+    shutil.copytree(DEPLOY / "nginx" / "errors", host.directory / "errors")
     _render_file(DEPLOY / "nginx" / "lpa-portal.conf", host.directory / "lpa-portal.conf", values)
     user_line = "user www-data;" if os.geteuid() == 0 and _has_user("www-data") else ""
     if os.geteuid() == 0 and not user_line:
@@ -948,7 +950,7 @@ def _portal_env(topology: Topology) -> dict[str, str]:
         "NGINX_LISTEN": lb.endpoint,
         "NGINX_SERVER_NAME": lb.address,
         "NGINX_MAX_BODY_SIZE": "51m",
-        "NGINX_ERROR_PAGES": str(DEPLOY / "nginx"),
+        "NGINX_ERROR_PAGES": str(RUN_DIR / "hosts" / "lb"),
         "NGINX_ACCESS_LOG": str(RUN_DIR / "hosts" / "lb" / "logs" / "access.log"),
         "PG_PASSWORD": pg_password,
         "PG_REPLICATION_PASSWORD": secrets.token_hex(16),
