@@ -94,12 +94,18 @@ def store(settings, tmp_path):
     server.stop()
 
 
-def _upload(resource, text="Quality risk management"):
+def _upload(resource, content: bytes):
     return resource_file_add(
         resource=resource,
-        file=SimpleUploadedFile("guide.pdf", pdf_bytes(text), content_type="application/pdf"),
+        file=SimpleUploadedFile("guide.pdf", content, content_type="application/pdf"),
         language="en",
     )
+
+
+@pytest.fixture
+def pdf():
+    # Made once: a PDF holds the time it was made.
+    return pdf_bytes("Quality risk management")
 
 
 def _download_url(resource_file) -> str:
@@ -109,23 +115,23 @@ def _download_url(resource_file) -> str:
     )
 
 
-def test_files_go_to_the_private_bucket_and_are_streamed_back(client, store):
-    resource_file = _upload(ResourceFactory())
+def test_files_go_to_the_private_bucket_and_are_streamed_back(client, store, pdf):
+    resource_file = _upload(ResourceFactory(), pdf)
 
     assert _objects(store) == [resource_file.file.name]
     response = client.get(_download_url(resource_file))
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == pdf_bytes("Quality risk management")
+    assert b"".join(response.streaming_content) == pdf
 
 
 def test_behind_nginx_the_download_is_a_short_lived_signed_url_of_the_private_bucket(
-    client, store, settings
+    client, store, settings, pdf
 ):
     """X-Accel-Redirect names the internal location followed by a signed URL's path and query:
     nginx fetches it from the store, which gives the file to that URL (and only for a minute)."""
     settings.DOWNLOAD_SENDFILE_HEADER = "X-Accel-Redirect"
     settings.DOWNLOAD_INTERNAL_PREFIX = "/protected-files/"
-    resource_file = _upload(ResourceFactory())
+    resource_file = _upload(ResourceFactory(), pdf)
 
     response = client.get(_download_url(resource_file))
 
@@ -136,11 +142,11 @@ def test_behind_nginx_the_download_is_a_short_lived_signed_url_of_the_private_bu
     assert not response.content  # nginx sends the bytes
     signed = store.url + location.removeprefix("/protected-files")
     with urllib.request.urlopen(signed, timeout=5) as fetched:  # noqa: S310 (http on loopback)
-        assert fetched.read() == pdf_bytes("Quality risk management")
+        assert fetched.read() == pdf
 
 
-def test_while_the_store_is_down_a_download_answers_a_clear_503_page(client, store):
-    resource_file = _upload(ResourceFactory())
+def test_while_the_store_is_down_a_download_answers_a_clear_503_page(client, store, pdf):
+    resource_file = _upload(ResourceFactory(), pdf)
     store.stop()
 
     response = client.get(_download_url(resource_file))
@@ -170,28 +176,28 @@ def test_while_the_store_is_down_an_upload_in_the_admin_is_refused_and_leaves_no
     assert _objects(store) == []
 
 
-def test_while_the_store_is_down_the_service_refuses_the_upload_and_leaves_nothing(store):
+def test_while_the_store_is_down_the_service_refuses_the_upload_and_leaves_nothing(store, pdf):
     resource = ResourceFactory()
     store.stop()
 
     with pytest.raises(ValidationError) as refused:
-        _upload(resource)
+        _upload(resource, pdf)
 
     assert REFUSED in refused.value.messages[0]
     assert not ResourceFile.objects.exists()
 
 
-def test_when_the_store_is_back_uploads_and_downloads_work_again(client, store):
+def test_when_the_store_is_back_uploads_and_downloads_work_again(client, store, pdf):
     resource = ResourceFactory()
     store.stop()
     with pytest.raises(ValidationError):
-        _upload(resource)
+        _upload(resource, pdf)
 
     store.start()
     _make_buckets(store)  # moto keeps nothing across a restart; a real store keeps its buckets
 
-    resource_file = _upload(resource, "Validation")
+    resource_file = _upload(resource, pdf)
     response = client.get(_download_url(resource_file))
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == pdf_bytes("Validation")
+    assert b"".join(response.streaming_content) == pdf
     assert _objects(store) == [resource_file.file.name]
