@@ -1033,7 +1033,13 @@ def up(from_backup: Path | None = None) -> int:
             topology.manage("seed_demo")
         else:
             log(f"restore {from_backup} into the fresh cluster and store")
-            backup.restore(from_backup, topology.env())
+            report = backup.restore(from_backup, topology.env())
+            if report["problems"]:
+                raise TopologyError("the restore differs: " + "; ".join(report["problems"]))
+            log(
+                f"restored {report['tables']} tables ({report['rows']} rows) and "
+                f"{report['files']} files; every count and checksum equals the backup's"
+            )
             topology.manage("migrate", "--no-input", "-v", "0")
         log("collectstatic (served by nginx)")
         topology.manage("collectstatic", "--no-input", "-v", "0")
