@@ -11,7 +11,8 @@ HOST ?= 127.0.0.1
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
 .PHONY: help install messages run test lint test-sqlite test-postgres bench bench-tools bench-http \
-	bench-search bench-reports prod-tools prod-up prod-down prod-status drills backup restore clean
+	bench-search bench-reports bench-relevance prod-tools prod-up prod-down prod-status drills \
+	backup restore clean
 
 help:
 	@echo "make run    - set up everything and serve the portal with demo content at http://$(HOST):$(PORT)"
@@ -97,6 +98,11 @@ bench-http: install bench-tools messages
 # Repository search latency on PostgreSQL with 10,000 resources (a throwaway cluster).
 bench-search: install bench-tools
 	$(PY) -m tests.pgcluster -- $(PY) bench/search_latency.py
+
+# Search quality: real WHO records and queries, scored on PostgreSQL and on SQLite (seconds).
+bench-relevance: install bench-tools
+	$(PY) -m tests.pgcluster -- $(PY) bench/relevance.py
+	$(PY) bench/relevance.py
 
 # The staff reports' response time on the benchmark data (a throwaway cluster; not in `bench`).
 bench-reports: install bench-tools

@@ -41,6 +41,7 @@ class UserAdmin(DjangoUserAdmin):
         "organisation_type",
         "country",
         "who_region",
+        "organisation_type_verified",
         "is_verified_regulator",
         "is_staff",
         "date_joined",
@@ -48,6 +49,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = (
         "who_region",
         "organisation_type",
+        "organisation_type_verified",
         "is_verified_regulator",
         "preferred_language",
         "is_staff",
@@ -82,7 +84,10 @@ class UserAdmin(DjangoUserAdmin):
                 )
             },
         ),
-        (_("Verification"), {"fields": ("is_verified_regulator",)}),
+        (
+            _("Verification"),
+            {"fields": ("organisation_type_verified", "is_verified_regulator")},
+        ),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

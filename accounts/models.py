@@ -112,6 +112,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             "Set by staff after checking that the person works for a regulatory authority."
         ),
     )
+    organisation_type_verified = models.BooleanField(
+        _("organisation type verified"),
+        default=False,
+        help_text=_(
+            "Set by staff after checking the person's type of organisation. Events only for some "
+            "audiences confirm verified people; the others' registrations wait for approval. "
+            "Cleared when the person changes their type of organisation."
+        ),
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -153,6 +162,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def organisation_type_is_verified(self) -> bool:
+        """Whether staff checked the type of organisation (a verified regulator's included);
+        otherwise it is only what the person declared."""
+        return bool(self.organisation_type) and (
+            self.organisation_type_verified
+            or (self.is_verified_regulator and self.organisation_type == OrganisationType.REGULATOR)
+        )
 
     @property
     def is_anonymised(self) -> bool:

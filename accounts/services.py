@@ -42,10 +42,16 @@ def personal_data_eraser_register(*, name: str, eraser: Callable[[User], Any]) -
 
 
 def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
-    """Update the profile fields of a user; the WHO region follows the country."""
+    """Update the profile fields of a user; the WHO region follows the country. A new type of
+    organisation is self-declared again: what staff verified (and a verified regulator's access)
+    no longer holds."""
+    old_type = user.organisation_type
     for field in PROFILE_FIELDS:
         if field in data:
             setattr(user, field, data[field])
+    if user.organisation_type != old_type:
+        user.organisation_type_verified = False
+        user.is_verified_regulator = False
     user.full_clean(exclude=["password"])
     user.save()
     return user
@@ -70,6 +76,7 @@ def user_data_export(*, user: User) -> dict[str, Any]:
             "preferred_language": user.preferred_language,
             "time_zone": user.time_zone,
             "privacy_accepted_at": _isoformat(user.privacy_accepted_at),
+            "organisation_type_verified": user.organisation_type_is_verified,
             "is_verified_regulator": user.is_verified_regulator,
             "date_joined": _isoformat(user.date_joined),
             "last_login": _isoformat(user.last_login),
@@ -124,6 +131,7 @@ def user_anonymise(*, user: User) -> None:
     user.is_staff = False
     user.is_superuser = False
     user.is_verified_regulator = False
+    user.organisation_type_verified = False
     user.anonymised_at = timezone.now()
     # A new (unusable) password also ends every other session of the user: Django checks the
     # password hash stored in each session.

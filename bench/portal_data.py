@@ -5,6 +5,9 @@ the benchmark's settings and DATABASE_URL; each prints one JSON document on stdo
     portal_data.py queries URL...            SQL queries of each URL, uncached and from the cache
     portal_data.py storm-setup USERS SEATS   an open event with SEATS seats, USERS signed-in people
     portal_data.py storm-check SLUG          the registrations of that event, in arrival order
+    portal_data.py mixed DIR                 files of hundreds of URLs per kind of page, for the
+                                             mixed passes (each request a different URL)
+    portal_data.py mixed-queries DIR         SQL queries per request of each kind, on a sample
 """
 
 import itertools
@@ -100,6 +103,133 @@ def _download_file() -> ResourceFile:
     resource_file.file.save("bench.pdf", ContentFile(body), save=False)
     resource_file.save()
     return resource_file
+
+
+# What people type into the repository's search: one and two words of the benchmark data's
+# vocabulary (every one of them in nearly every document), rarer words, typos, reference
+# numbers, acronyms.
+SEARCH_WORDS = [
+    "quality", "manufacturing", "validation", "cleaning", "sterile", "aseptic", "process",
+    "equipment", "qualification", "premises", "facility", "water", "system", "HVAC",
+    "contamination", "control", "data", "integrity", "audit", "record", "documentation",
+    "specification", "strategy", "stability", "batch", "release", "deviation", "investigation",
+    "CAPA", "change", "risk", "assessment", "supplier", "material", "cold", "chain", "vaccine",
+    "biological", "medicine", "diagnostic", "device", "inspection", "regulatory", "authority",
+    "prequalification", "technology", "transfer", "upstream", "downstream", "chromatography",
+    "filtration", "environmental", "monitoring", "microbiology", "laboratory", "analytical",
+    "method", "training", "competence", "management", "review", "complaint", "recall",
+    "labelling", "packaging", "warehouse",
+]  # fmt: skip
+RARE_WORDS = ["lyophilisation", "endotoxin", "nitrosamine", "isolator"]
+TYPOS = [
+    "valdation", "integrety", "sterlie", "contaminaton", "qualifcation", "stabilty",
+    "chromatograpy", "microbiolgy", "documantation", "warehuose", "inspecton", "suplier",
+]  # fmt: skip
+MIXED_KINDS = {
+    "event pages": 400,
+    "event lists": 300,
+    "searches": 400,
+    "resource pages": 400,
+    "resource lists": 300,
+}
+
+
+def _mixed(directory: str) -> dict[str, dict]:
+    """For each kind of page, a file of different URLs (one a line) drawn from the bulk data,
+    the same for every run (a fixed seed)."""
+    import random
+
+    rng = random.Random(2026)
+    events = list(
+        Event.objects.filter(status="published", slug__startswith="bulk-").values_list(
+            "slug", flat=True
+        )
+    )
+    resources = list(
+        Resource.objects.filter(
+            status="published", access_level=0, slug__startswith="bulk-"
+        ).values_list("slug", flat=True)
+    )
+    references = list(
+        Resource.objects.filter(status="published", slug__startswith="bulk-")
+        .exclude(reference_number="")
+        .values_list("reference_number", flat=True)[:2000]
+    )
+    programmes = list(Programme.objects.values_list("slug", flat=True))
+    from repository.models import Topic
+
+    topics = list(Topic.objects.values_list("slug", flat=True)) or ["none"]
+    kinds = ["guidance", "tool", "qa_report", "report", "strategy", "recording"]
+
+    def event_list() -> str:
+        filters = {
+            "when": rng.choice(["", "", "past"]),
+            "programme": rng.choice(["", *programmes]),
+            "format": rng.choice(["", "online", "in_person", "hybrid"]),
+            "region": rng.choice(["", "", "AFRO", "AMRO", "SEARO", "EURO", "EMRO", "WPRO"]),
+            "topic": rng.choice(["", "", *topics]),
+            "page": rng.choice(["", "", "2", "3", "5"]),
+        }
+        chosen = {k: v for k, v in filters.items() if v}
+        return "/en/events/?" + "&".join(f"{k}={v}" for k, v in chosen.items())
+
+    def search() -> str:
+        roll = rng.random()
+        if roll < 0.45:
+            query = rng.choice(SEARCH_WORDS)
+        elif roll < 0.75:
+            query = f"{rng.choice(SEARCH_WORDS)}+{rng.choice(SEARCH_WORDS)}"
+        elif roll < 0.85:
+            query = rng.choice(TYPOS)
+        elif roll < 0.92:
+            query = rng.choice(RARE_WORDS)
+        else:
+            query = rng.choice(references).replace(" ", "+")
+        extra = rng.choice(["", "", "", "&page=2", f"&type={rng.choice(kinds)}"])
+        return f"/en/resources/?q={query}{extra}"
+
+    def resource_list() -> str:
+        choice = rng.choice(["kind", "kind", "topic", "none"])
+        page = rng.randint(1, 40)
+        if choice == "kind":
+            return f"/en/resources/?type={rng.choice(kinds)}&page={page}"
+        if choice == "topic":
+            return f"/en/resources/?topic={rng.choice(topics)}&page={page}"
+        return f"/en/resources/?page={page}"
+
+    makers = {
+        "event pages": lambda: f"/en/events/{rng.choice(events)}/",
+        "event lists": event_list,
+        "searches": search,
+        "resource pages": lambda: f"/en/resources/{rng.choice(resources)}/",
+        "resource lists": resource_list,
+    }
+    files = {}
+    for kind, count in MIXED_KINDS.items():
+        urls: list[str] = []
+        seen: set[str] = set()
+        while len(urls) < count and len(seen) < count * 20:
+            url = makers[kind]()
+            if url not in seen:
+                seen.add(url)
+                urls.append(url)
+        path = Path(directory) / f"{kind.replace(' ', '-')}.txt"
+        path.write_text("\n".join(urls) + "\n")
+        files[kind] = {"file": str(path), "urls": len(urls), "sample": urls[:3]}
+    return files
+
+
+def _mixed_queries(directory: str) -> dict[str, float]:
+    """The mean number of SQL queries of a request of each kind (20 URLs of its file), made
+    from scratch."""
+    client = Client()
+    means = {}
+    with override_settings(PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0):
+        for kind in MIXED_KINDS:
+            urls = (Path(directory) / f"{kind.replace(' ', '-')}.txt").read_text().split()[:20]
+            counts = [_count(client, url) for url in urls]
+            means[kind] = sum(counts) / len(counts)
+    return means
 
 
 def _count(client: Client, url: str) -> int:
@@ -206,6 +336,10 @@ def main(argv: list[str]) -> None:
         result = _storm_setup(int(args[0]), int(args[1]))
     elif command == "storm-check":
         result = _storm_check(args[0])
+    elif command == "mixed":
+        result = _mixed(args[0])
+    elif command == "mixed-queries":
+        result = _mixed_queries(args[0])
     else:
         raise SystemExit(f"unknown command {command!r}\n{__doc__}")
     json.dump(result, sys.stdout, default=str)

@@ -1,6 +1,9 @@
 -- wrk script of bench/http_bench.py: counts answers served from the page cache and 5xx answers,
--- and prints the summary as one JSON line (latencies in microseconds).
+-- and prints the summary as one JSON line (latencies in microseconds). Given a file of paths
+-- (`wrk ... -s wrk_report.lua URL -- paths.txt`), each request asks for one of them at random:
+-- the mixed passes, where nearly every request is a different URL.
 local threads = {}
+local paths = nil
 
 function setup(thread)
   table.insert(threads, thread)
@@ -9,6 +12,21 @@ end
 function init(args)
   hits = 0
   server_errors = 0
+  if args[1] then
+    paths = {}
+    for line in io.lines(args[1]) do
+      if #line > 0 then paths[#paths + 1] = line end
+    end
+    -- Each thread its own sequence, different in every run.
+    math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0) % 100000)
+  end
+end
+
+function request()
+  if paths then
+    return wrk.format("GET", paths[math.random(#paths)])
+  end
+  return wrk.format()
 end
 
 function response(status, headers, body)

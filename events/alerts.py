@@ -34,6 +34,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events.emails import delivery_queue
+from events.exceptions import (
+    AlertError,
+    InvalidUnsubscribeLink,
+    NothingChosen,
+    TooManyAlerts,
+)
 from events.models import Alert, AlertItem, AlertSubscription, EmailDelivery, Event
 from repository.models import Region, Resource, Topic
 
@@ -46,29 +52,6 @@ MAX_SUBSCRIPTIONS = 20
 UNSUBSCRIBE_SALT = "events.alerts.unsubscribe"
 
 Frequency = AlertSubscription.Frequency
-
-
-class AlertError(Exception):
-    default_message = _("The alert could not be saved.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
-
-
-class TooManyAlerts(AlertError):
-    default_message = _("You already have the most alerts one person may keep (20).")
-
-
-class NothingChosen(AlertError):
-    default_message = _("Choose new events, new resources or both.")
-
-
-class InvalidUnsubscribeLink(AlertError):
-    default_message = _(
-        "This unsubscribe link is not valid: it may have been cut or changed when it was "
-        "copied. Open the link from the email again, or manage your alerts in My account."
-    )
 
 
 # --- Subscriptions (My account) -----------------------------------------------------------------
@@ -159,13 +142,16 @@ def alert_subscriptions_export(user) -> list[dict]:
 # --- Unsubscribing without signing in -----------------------------------------------------------
 
 
-def unsubscribe_token(*, user, subscription_ids: Iterable[int]) -> str:
-    """A signed token naming the person and the subscriptions an email's link stops."""
-    return signing.dumps({"u": user.pk, "s": sorted(subscription_ids)}, salt=UNSUBSCRIBE_SALT)
+def unsubscribe_token(*, subscriptions: Iterable[AlertSubscription]) -> str:
+    """A signed token naming, by their random keys, the subscriptions an email's link stops:
+    nothing in it says who the person is, and once those subscriptions are gone (unsubscribed,
+    or the account deleted) it stops nothing."""
+    keys = ".".join(sorted(subscription.key for subscription in subscriptions))
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(keys)
 
 
-def unsubscribe_url(*, user, subscription_ids: Iterable[int]) -> str:
-    token = unsubscribe_token(user=user, subscription_ids=subscription_ids)
+def unsubscribe_url(*, subscriptions: Iterable[AlertSubscription]) -> str:
+    token = unsubscribe_token(subscriptions=subscriptions)
     return settings.SITE_URL + reverse("events:alerts_unsubscribe", kwargs={"token": token})
 
 
@@ -175,12 +161,10 @@ def unsubscribe_subscriptions(*, token: str) -> QuerySet[AlertSubscription]:
     Raises InvalidUnsubscribeLink for a token that was not made here or has been altered.
     """
     try:
-        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        user_id = int(payload["u"])
-        ids = [int(pk) for pk in payload["s"]]
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        keys = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token).split(".")
+    except signing.BadSignature as error:
         raise InvalidUnsubscribeLink() from error
-    return AlertSubscription.objects.filter(user_id=user_id, pk__in=ids)
+    return AlertSubscription.objects.filter(key__in=keys)
 
 
 def alert_unsubscribe(*, token: str) -> int:
@@ -351,7 +335,7 @@ def _item_alert(*, item: Event | Resource, now: datetime, run: AlertRun, dry_run
                     user=subscription.user,
                     key=f"alert:{alert.pk}",
                     items=[item],
-                    subscription_ids=[subscription.pk],
+                    subscriptions=[subscription],
                 )
                 alert.delivery = delivery
                 alert.queued_at = now
@@ -396,11 +380,7 @@ def _digest_key(*, user_id: int, now: datetime) -> str:
 def _still_public(item: Event | Resource, user, now: datetime) -> bool:
     if isinstance(item, Event):
         return item.status == Event.Status.PUBLISHED and item.end >= now
-    return (
-        item.status == Resource.Status.PUBLISHED
-        and not (item.embargo_until and item.embargo_until > now)
-        and item.can_open_files(user)
-    )
+    return item.is_public(now) and item.can_open_files(user)
 
 
 def digests_queue(*, now: datetime | None = None, dry_run: bool = False) -> int:
@@ -444,7 +424,7 @@ def digests_queue(*, now: datetime | None = None, dry_run: bool = False) -> int:
                     user=user,
                     key=_digest_key(user_id=user_id, now=now),
                     items=shown,
-                    subscription_ids=weekly.values_list("pk", flat=True),
+                    subscriptions=weekly.only("key"),
                     digest=True,
                 )
                 count += 1
@@ -477,13 +457,18 @@ def _subject(items: list, digest: bool) -> str:
 
 
 def _alert_email_queue(
-    *, user, key: str, items: list, subscription_ids: Iterable[int], digest: bool = False
+    *,
+    user,
+    key: str,
+    items: list,
+    subscriptions: Iterable[AlertSubscription],
+    digest: bool = False,
 ) -> EmailDelivery:
     """Render the alert (or the digest) in the person's language and put it in the outbox,
     with the headers that let mail programs offer a one-click unsubscribe (RFC 8058)."""
     language = user.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
-        unsubscribe = unsubscribe_url(user=user, subscription_ids=subscription_ids)
+        unsubscribe = unsubscribe_url(subscriptions=subscriptions)
         context = {
             "user": user,
             "entries": [_entry(item) for item in items],

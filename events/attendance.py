@@ -1,11 +1,12 @@
 """Attendance, certificates of attendance and the survey after an event.
 
-Attendance is recorded per session (by staff, or imported from the meeting software's report).
-A registration counts as attended once it was present at `event.sessions_required` distinct
-sessions; that flag is recomputed whenever attendance changes, and a certificate follows it:
-issued when a registration becomes attended, revoked when it no longer is, valid again when it
-is marked present again. Attendance is the one source of truth, so to revoke a certificate,
-remove the attendance it states.
+Attendance is recorded per session (by staff, or imported from the meeting software's report),
+only for sessions that have started (`Session.has_started`). A registration counts as attended
+once it was present at `event.sessions_required` distinct sessions; that flag is recomputed
+whenever attendance changes, and a certificate follows it once the event has ended
+(`Event.has_ended`): issued for an attended registration, revoked when it no longer is, valid
+again when it is marked present again. Attendance is the one source of truth, so to revoke a
+certificate, remove the attendance it states.
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.audit import audit_trail_record_update
 from accounts.models import User
 from events.emails import email_queue
+from events.exceptions import (
+    AttendanceImportError,
+    CertificateNotYet,
+    FeedbackAlreadyGiven,
+    FeedbackError,
+    FeedbackNotAttended,
+    FeedbackNotYet,
+    SessionNotStarted,
+)
 from events.models import (
     Attendance,
     Certificate,
@@ -83,7 +93,8 @@ def attendance_mark(
     """Record that the confirmed registrations were present at each of the sessions.
 
     Rows that exist already are kept as they are; registrations that are not confirmed are
-    ignored; sessions and registrations of different events are refused (ValueError). Then the
+    ignored; sessions that have not started are refused (SessionNotStarted) and so are sessions
+    and registrations of different events (ValueError). Then the
     `attended` flag of each registration is recomputed and the certificates follow it (issued,
     updated, or valid again). With `by`, the change is logged in the admin history of each
     registration that got new attendance. Returns the number of new attendance rows.
@@ -94,6 +105,9 @@ def attendance_mark(
         return 0
     with transaction.atomic():
         event = _one_event(registration_ids=registration_ids, sessions=sessions)
+        for session in sessions:
+            session.event = event
+        attendance_check_started(sessions=sessions)
         # Locked, so that two imports at the same time cannot both add the same rows.
         confirmed = list(
             Registration.objects.select_for_update()
@@ -126,6 +140,29 @@ def attendance_mark(
                 message=f"Marked present at: {titles} ({how}).",
             )
     return len(new)
+
+
+def attendance_check_started(*, sessions, now: datetime | None = None) -> None:
+    """Raise SessionNotStarted, naming them, unless every session has started
+    (`Session.has_started`): nobody can have been present at a session still to come."""
+    waiting = [session for session in sessions if not session.has_started(now)]
+    if waiting:
+        raise SessionNotStarted(
+            ngettext(
+                "Attendance can be recorded only for sessions that have started; this one has "
+                "not: %(sessions)s.",
+                "Attendance can be recorded only for sessions that have started; these have "
+                "not: %(sessions)s.",
+                len(waiting),
+            )
+            % {"sessions": "; ".join(_session_label(session) for session in waiting)}
+        )
+
+
+def _session_label(session: Session) -> str:
+    from events.templatetags.event_tags import local_datetime
+
+    return f"{session.title} ({local_datetime(session.start, session.event.tz)})"
 
 
 def attendance_unmark(*, registrations, sessions) -> int:
@@ -202,14 +239,6 @@ DELIMITERS = (",", ";", "\t")
 EMAIL_RE = re.compile(r"^[^@\s<>\",;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
-class AttendanceImportError(Exception):
-    """The file cannot be imported at all; the message says why, for the person who sent it."""
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(str(message))
-
-
 @dataclass
 class AttendanceImportReport:
     marked: list[str] = field(default_factory=list)
@@ -275,6 +304,11 @@ def attendance_import_csv(*, session: Session, file, by=None) -> AttendanceImpor
         emails.append(email)
 
     event = Event.objects.get(pk=session.event_id)
+    session.event = event
+    try:
+        attendance_check_started(sessions=[session])
+    except SessionNotStarted as error:
+        raise AttendanceImportError(error.message) from error
     with transaction.atomic():
         by_email = _event_registrations_by_email(event)
         present = set(
@@ -550,8 +584,8 @@ def certificate_issue(*, registration: Registration) -> Certificate:
     """The certificate of an attended registration, issued once: later calls return the same
     one (valid again if it had been revoked). What it states is fixed when it is issued (the
     name, the event's title, its dates in the participant's language); only the number of
-    sessions follows later corrections of attendance. Raises ValueError for a registration
-    that has not attended or has no name to print."""
+    sessions follows later corrections of attendance. Raises CertificateNotYet before the
+    event has ended, ValueError for a registration that has not attended or has no name."""
     with transaction.atomic():
         registration = (
             Registration.objects.select_for_update(of=("self",))
@@ -560,6 +594,8 @@ def certificate_issue(*, registration: Registration) -> Certificate:
         )
         if not registration.attended:
             raise ValueError(_("Only a registration that attended gets a certificate."))
+        if not registration.event.has_ended():
+            raise CertificateNotYet
         _certificates_sync(
             event=registration.event,
             presence={registration.pk: registration.attendances.count()},
@@ -604,8 +640,10 @@ def _certificates_sync(
         changed, ["sessions_attended", "sessions_total", "revoked_at"], batch_size=500
     )
 
+    # Attendance may be recorded while the event runs; certificates wait for its end, when
+    # they are issued on the first download (`certificate_issue`) or by a later sync.
     missing = [pk for pk in attended if pk not in existing]
-    if not missing:
+    if not missing or not event.has_ended(now):
         return
     registrations = Registration.objects.filter(pk__in=missing).select_related("user")
     new = []
@@ -635,33 +673,6 @@ def _certificates_sync(
 
 
 # --- Feedback -----------------------------------------------------------------------------------
-
-
-class FeedbackError(Exception):
-    """Feedback that cannot be recorded; the message is shown to the person as it is."""
-
-    default_message = gettext_lazy("Your feedback could not be recorded.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
-
-
-class FeedbackNotAttended(FeedbackError):
-    default_message = gettext_lazy(
-        "The survey is for people who attended the event. If you did, the organisers may not "
-        "have recorded your attendance yet."
-    )
-
-
-class FeedbackNotYet(FeedbackError):
-    default_message = gettext_lazy("The survey opens when the event has ended.")
-
-
-class FeedbackAlreadyGiven(FeedbackError):
-    default_message = gettext_lazy(
-        "You have already answered the survey for this event. Thank you!"
-    )
 
 
 def feedback_check(*, registration: Registration, now: datetime | None = None) -> None:

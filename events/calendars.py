@@ -1,6 +1,9 @@
 """Calendar files (iCalendar, RFC 5545) of events: which events they hold, and how.
 
-Times are written in UTC ("Z"), which every client reads without a VTIMEZONE. The online
+An event with sessions is its sessions (busy), plus the event as an all-day entry marked
+TRANSP:TRANSPARENT (free), so that a four-week Marathon does not block four weeks; an event
+without sessions is one entry from its start to its end. Times are written in UTC ("Z"), which
+every client reads without a VTIMEZONE. The online
 meeting link never goes into a calendar file: files are public and get forwarded, and the link
 is only for confirmed registrants.
 """
@@ -98,19 +101,31 @@ def _event_components(*, event: Event, base_url: str, stamp: datetime) -> list[i
         "sequence": _sequence(event),
         "categories": [event.programme.name],
     }
-    components = [
-        icalendar.Event.new(
-            uid=f"event-{event.pk}@{host}",
-            summary=event.title,
-            description=f"{event.summary}\n\n{url}",
-            start=_utc(event.start),
-            end=_utc(event.end),
-            **common,
-        )
-    ]
-    for session in event.sessions.all():
-        if session.start == event.start and session.end == event.end:
-            continue  # a single session that is the whole event would show twice
+    sessions = list(event.sessions.all())
+    event_entry = {
+        "uid": f"event-{event.pk}@{host}",
+        "summary": event.title,
+        "description": f"{event.summary}\n\n{url}",
+    }
+    if not sessions:
+        return [
+            icalendar.Event.new(
+                **event_entry, start=_utc(event.start), end=_utc(event.end), **common
+            )
+        ]
+    # With an agenda, the time to block is the sessions'. The event itself stays (same UID, so
+    # calendars that hold it update it) as an all-day entry that does not show as busy: a
+    # Marathon of four weeks must not block four weeks.
+    tz = event.tz
+    whole = icalendar.Event.new(
+        **event_entry,
+        start=timezone.localtime(event.start, tz).date(),
+        end=timezone.localtime(event.end, tz).date() + timedelta(days=1),
+        **common,
+    )
+    whole.add("transp", "TRANSPARENT")
+    components = [whole]
+    for session in sessions:
         components.append(
             icalendar.Event.new(
                 uid=f"session-{session.pk}@{host}",

@@ -44,7 +44,7 @@ def certificate_by_code(*, code: str) -> Certificate | None:
     normalised = certificate_normalise_code(code)
     if not normalised:
         return None
-    return Certificate.objects.filter(code=normalised).first()
+    return Certificate.objects.select_related("registration__event").filter(code=normalised).first()
 
 
 def certificate_pdf(*, certificate: Certificate, language: str, verify_url: str) -> bytes:

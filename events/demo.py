@@ -894,14 +894,16 @@ def _seed_registrations(now: datetime) -> None:
         return
     past.sessions_required = 6
     past.save(update_fields=["sessions_required"])
-    sessions = list(past.sessions.order_by("start"))
     registrations = [
         _register(past, user, Registration.Status.CONFIRMED, past.start - timedelta(days=20 - n))
         for n, user in enumerate(users)
     ]
-    # Most attended every session, some only a few: those get no certificate.
-    attendance_mark(registrations=registrations[:6], sessions=sessions)
-    attendance_mark(registrations=registrations[6:], sessions=sessions[:3])
+    # Most attended every session, some only a few: those get no certificate. Only sessions
+    # that have started have attendance (a demo loaded before the Marathon has none yet).
+    sessions = list(past.sessions.started(now).order_by("start"))
+    if sessions:
+        attendance_mark(registrations=registrations[:6], sessions=sessions)
+        attendance_mark(registrations=registrations[6:], sessions=sessions[:3])
 
 
 # Made-up participants of the 2023 and 2024 Marathons, so that the reach reports have two
@@ -950,8 +952,8 @@ def _seed_marathon_reach() -> None:
         event = Event.objects.filter(slug=slug).first()
         if event is None or Registration.objects.filter(event=event).exists():
             continue
-        sessions = list(event.sessions.order_by("start"))
-        event.sessions_required = max(len(sessions) // 2, 1)
+        sessions = list(event.sessions.started().order_by("start"))
+        event.sessions_required = max(event.sessions.count() // 2, 1)
         event.save(update_fields=["sessions_required"])
         registrations = [
             _register(
@@ -962,5 +964,6 @@ def _seed_marathon_reach() -> None:
             )
             for position, number in enumerate(numbers)
         ]
-        attendance_mark(registrations=registrations[:-5], sessions=sessions)
-        attendance_mark(registrations=registrations[-5:-2], sessions=sessions[:1])
+        if sessions:
+            attendance_mark(registrations=registrations[:-5], sessions=sessions)
+            attendance_mark(registrations=registrations[-5:-2], sessions=sessions[:1])

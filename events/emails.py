@@ -36,6 +36,8 @@ SUBJECTS = {
 }
 # Confirmed places carry the calendar file and (online) the meeting link.
 CONFIRMING_KINDS = {"confirmed", "promoted", "approved", "reminder_days", "reminder_hours"}
+# Emails to people whose registration is active, who may still cancel it themselves.
+CANCELLABLE_KINDS = {"confirmed", "promoted", "approved", "waitlisted", "pending"}
 
 
 def _absolute(path: str) -> str:
@@ -63,6 +65,10 @@ def email_queue(*, registration: Registration, kind: str, key_suffix: str = "") 
             "registrations_url": _absolute(_my_registrations_path()),
             "survey_url": _absolute(_survey_path(registration)) if kind == "survey" else "",
             "show_meeting_link": kind in CONFIRMING_KINDS and bool(event.meeting_url),
+            # The same deadline as the cancel button's (`Event.cancellation_is_open`).
+            "cancel_until": event.cancellation_closes
+            if kind in CANCELLABLE_KINDS and event.cancellation_is_open()
+            else None,
             "site_name": "LPA Portal",
         }
         subject = str(SUBJECTS[kind] % {"event": event.title})

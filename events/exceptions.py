@@ -1,14 +1,24 @@
-"""Domain errors of events and registrations; each message is shown to the person as it is."""
+"""Domain errors of events and registrations; each message is shown to the person as it is.
+
+Every error of the app derives from `EventsError`, which carries that message; views and admin
+actions show `error.message` and change nothing.
+"""
 
 from django.utils.translation import gettext_lazy as _
 
 
-class RegistrationError(Exception):
-    default_message = _("The registration could not be completed.")
+class EventsError(Exception):
+    """An error whose message is meant for the person who asked (translated, plain text)."""
+
+    default_message = _("This could not be done.")
 
     def __init__(self, message=None):
         self.message = message or self.default_message
         super().__init__(str(self.message))
+
+
+class RegistrationError(EventsError):
+    default_message = _("The registration could not be completed.")
 
 
 class RegistrationClosed(RegistrationError):
@@ -35,6 +45,13 @@ class InvalidInvitation(RegistrationError):
     default_message = _("This invitation code is not valid, has expired or has been used.")
 
 
+class TooManyInvitationAttempts(RegistrationError):
+    default_message = _(
+        "Too many wrong invitation codes were tried. Try again in 15 minutes, or write to the "
+        "organisers."
+    )
+
+
 class ConsentRequired(RegistrationError):
     default_message = _("Please agree to the use of your data for this event.")
 
@@ -51,14 +68,10 @@ class InvalidTransition(RegistrationError):
     default_message = _("This change is not possible for a registration in this state.")
 
 
-class MessageError(Exception):
+class MessageError(EventsError):
     """A message to registrants that cannot be changed or sent as asked."""
 
     default_message = _("The message could not be sent.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
 
 
 class MessageAlreadySent(MessageError):
@@ -73,4 +86,73 @@ class RecipientsChanged(MessageError):
     default_message = _(
         "The recipients have changed since you checked them (someone registered, cancelled or "
         "attended). Check the new list and confirm again."
+    )
+
+
+# --- Attendance and certificates ----------------------------------------------------------------
+
+
+class AttendanceError(EventsError):
+    """Attendance that cannot be recorded as asked."""
+
+    default_message = _("The attendance could not be recorded.")
+
+
+class SessionNotStarted(AttendanceError):
+    default_message = _("Attendance can be recorded only for sessions that have started.")
+
+
+class AttendanceImportError(AttendanceError):
+    """The file cannot be imported at all; the message says why, for the person who sent it."""
+
+    default_message = _("The file could not be imported.")
+
+
+class CertificateNotYet(EventsError):
+    default_message = _("Certificates of attendance are issued once the event has ended.")
+
+
+# --- Feedback -------------------------------------------------------------------------------------
+
+
+class FeedbackError(EventsError):
+    """Feedback that cannot be recorded."""
+
+    default_message = _("Your feedback could not be recorded.")
+
+
+class FeedbackNotAttended(FeedbackError):
+    default_message = _(
+        "The survey is for people who attended the event. If you did, the organisers may not "
+        "have recorded your attendance yet."
+    )
+
+
+class FeedbackNotYet(FeedbackError):
+    default_message = _("The survey opens when the event has ended.")
+
+
+class FeedbackAlreadyGiven(FeedbackError):
+    default_message = _("You have already answered the survey for this event. Thank you!")
+
+
+# --- Alerts -------------------------------------------------------------------------------------
+
+
+class AlertError(EventsError):
+    default_message = _("The alert could not be saved.")
+
+
+class TooManyAlerts(AlertError):
+    default_message = _("You already have the most alerts one person may keep (20).")
+
+
+class NothingChosen(AlertError):
+    default_message = _("Choose new events, new resources or both.")
+
+
+class InvalidUnsubscribeLink(AlertError):
+    default_message = _(
+        "This unsubscribe link is not valid: it may have been cut or changed when it was "
+        "copied. Open the link from the email again, or manage your alerts in My account."
     )

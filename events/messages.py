@@ -119,17 +119,36 @@ def message_delivery_report(*, message: Message) -> dict:
 
 
 def message_create(
-    *, event: Event, recipients: str, subject: str, body: str, by: User | None
+    *,
+    event: Event,
+    recipients: str,
+    subject: str,
+    body: str,
+    by: User | None,
+    reply_to: str = "",
 ) -> Message:
     """A draft message; nothing is sent until `message_send`."""
-    message = Message(event=event, recipients=recipients, subject=subject, body=body, created_by=by)
+    message = Message(
+        event=event,
+        recipients=recipients,
+        subject=subject,
+        body=body,
+        reply_to=reply_to,
+        created_by=by,
+    )
     message.full_clean()
     message.save()
     return message
 
 
 def message_update(
-    *, message: Message, event: Event, recipients: str, subject: str, body: str
+    *,
+    message: Message,
+    event: Event,
+    recipients: str,
+    subject: str,
+    body: str,
+    reply_to: str = "",
 ) -> Message:
     """Change a draft. Once sending has begun, the message is what its recipients got."""
     with transaction.atomic():
@@ -138,9 +157,29 @@ def message_update(
             raise MessageAlreadySent
         locked.event = event
         locked.recipients, locked.subject, locked.body = recipients, subject, body
+        locked.reply_to = reply_to
         locked.full_clean()
-        locked.save(update_fields=["event", "recipients", "subject", "body"])
+        locked.save(update_fields=["event", "recipients", "subject", "body", "reply_to"])
     return locked
+
+
+def message_send_test(*, message: Message, by: User, recipient_id: int | None = None):
+    """Send the draft to the staff member alone, as the chosen recipient (else the first, else
+    the staff member) will get it, with "[Test]" before the subject, through the outbox. The
+    message stays a draft and its recipients get nothing."""
+    if not message.is_draft:
+        raise MessageAlreadySent
+    recipients = message_recipients(event=message.event, recipients=message.recipients)
+    sample = recipients.filter(pk=recipient_id).first() if recipient_id else None
+    sample = sample or recipients.first() or Registration(event=message.event, user=by)
+    sample.event = message.event
+    email = message_render(message=message, registration=sample)
+    email["subject"] = _("[Test] %(subject)s") % {"subject": email["subject"]}
+    return delivery_queue(
+        key=f"message-test:{message.pk}:{by.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        to=by.email,
+        **email,
+    )
 
 
 def message_send(*, message: Message, by: User, fingerprint: str | None = None) -> Message:
@@ -255,11 +294,14 @@ def message_render(*, message: Message, registration: Registration) -> dict[str,
     language = _language(registration)
     with translation.override(language):
         context = _email_context(message, registration)
-        return {
+        email = {
             "subject": message.subject,
             "body_text": render_to_string("emails/message.txt", context),
             "body_html": render_to_string("emails/message.html", context),
         }
+    if message.reply_to:
+        email["headers"] = {"Reply-To": message.reply_to}
+    return email
 
 
 def _language(registration: Registration) -> str:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import zoneinfo
 from datetime import datetime
+from functools import cache
+from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -100,16 +104,29 @@ class EventQuerySet(models.QuerySet):
     def past(self, now: datetime | None = None):
         return self.filter(end__lt=now or timezone.now())
 
-    def open_for_registration(self, now: datetime | None = None):
+    def registration_open(self, now: datetime | None = None):
+        """The SQL of `Event.registration_is_open`: the two are one rule, kept side by side."""
         now = now or timezone.now()
         return self.filter(
-            status=Event.Status.PUBLISHED,
-            registration_mode__in=Event.SELF_SERVICE_MODES,
-            end__gte=now,
-        ).filter(
             Q(registration_opens__isnull=True) | Q(registration_opens__lte=now),
             # Without an explicit closing time, registration closes when the event starts.
             Q(registration_closes__isnull=True, start__gt=now) | Q(registration_closes__gt=now),
+            status=Event.Status.PUBLISHED,
+            end__gt=now,
+        ).exclude(registration_mode=Event.RegistrationMode.CLOSED)
+
+    def open_for_registration(self, now: datetime | None = None):
+        """Events anyone may register for now, here or on the organiser's website (not by
+        invitation): the list's "open for registration" filter."""
+        return self.registration_open(now).filter(registration_mode__in=Event.SELF_SERVICE_MODES)
+
+    def with_seats_taken(self):
+        """Each event with `seats_taken_count` (its confirmed registrations), read by
+        `Event.seats_taken()` instead of a query per event."""
+        return self.annotate(
+            seats_taken_count=models.Count(
+                "registrations", filter=Q(registrations__status="confirmed")
+            )
         )
 
 
@@ -259,6 +276,25 @@ class Event(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("events:detail", kwargs={"slug": self.slug})
 
+    # What `audience_fit` says of a person.
+    AUDIENCE_IN = "in"
+    AUDIENCE_UNVERIFIED = "unverified"
+    AUDIENCE_OUT = "out"
+
+    def audience_fit(self, user) -> str:
+        """Whether `user` may take part in an event kept for some audiences: AUDIENCE_IN when it
+        is not restricted or staff verified that their type of organisation is among its
+        audiences; AUDIENCE_UNVERIFIED when only the person's own profile says so (they may ask,
+        staff decide); AUDIENCE_OUT otherwise. Reads `audiences` (prefetch it for lists)."""
+        if not self.audience_restricted:
+            return self.AUDIENCE_IN
+        codes = {audience.code for audience in self.audiences.all()}
+        if not codes:
+            return self.AUDIENCE_IN
+        if user.organisation_type not in codes:
+            return self.AUDIENCE_OUT
+        return self.AUDIENCE_IN if user.organisation_type_is_verified else self.AUDIENCE_UNVERIFIED
+
     def clean(self):
         errors = {}
         if self.start and self.end and self.end < self.start:
@@ -308,7 +344,62 @@ class Event(models.Model):
 
     @property
     def is_past(self) -> bool:
-        return self.end < timezone.now()
+        return self.has_ended()
+
+    def has_ended(self, now: datetime | None = None) -> bool:
+        """The event is over: certificates of attendance may be issued and are valid."""
+        return self.end <= (now or timezone.now())
+
+    # --- Registration rules: one place for the services, the pages, the admin and emails ---
+
+    @property
+    def registration_deadline(self) -> datetime:
+        """When registration closes: the closing time set, else the start of the event."""
+        return self.registration_closes or self.start
+
+    def registration_is_open(self, now: datetime | None = None) -> bool:
+        """Registration takes people now (on this portal, or on the organiser's website for an
+        external one): published, not closed to registration, within the window, not over.
+        `EventQuerySet.registration_open` is the same rule in SQL."""
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.registration_mode != self.RegistrationMode.CLOSED
+            and (self.registration_opens is None or self.registration_opens <= now)
+            and now < self.registration_deadline
+            and now < self.end
+        )
+
+    def registration_not_open_yet(self, now: datetime | None = None) -> bool:
+        return (
+            self.registration_opens is not None
+            and (now or timezone.now()) < self.registration_opens
+        )
+
+    @property
+    def cancellation_closes(self) -> datetime:
+        """Until when registrants may cancel themselves: the deadline set, else the start."""
+        return self.cancellation_deadline or self.start
+
+    def cancellation_is_open(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) < self.cancellation_closes
+
+    def seats_taken(self) -> int:
+        """Confirmed registrations: annotated by `with_seats_taken()`, else counted."""
+        annotated = getattr(self, "seats_taken_count", None)
+        if annotated is not None:
+            return annotated
+        return self.registrations.filter(status=Registration.Status.CONFIRMED).count()
+
+    def seats_left(self) -> int | None:
+        """Free seats, or None when the event has no limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken(), 0)
+
+    def has_free_seat(self) -> bool:
+        seats_left = self.seats_left()
+        return seats_left is None or seats_left > 0
 
     @property
     def is_online(self) -> bool:
@@ -318,6 +409,12 @@ class Event(models.Model):
     def location(self) -> str:
         parts = [self.city, self.country.name if self.country else ""]
         return ", ".join(part for part in parts if part)
+
+
+class SessionQuerySet(models.QuerySet):
+    def started(self, now: datetime | None = None):
+        """The SQL of `Session.has_started`."""
+        return self.filter(start__lte=now or timezone.now())
 
 
 class Session(models.Model):
@@ -342,6 +439,8 @@ class Session(models.Model):
         related_name="sessions",
     )
 
+    objects = SessionQuerySet.as_manager()
+
     class Meta:
         ordering = ["start", "pk"]
         verbose_name = _("session")
@@ -358,6 +457,11 @@ class Session(models.Model):
     def clean(self):
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": _("The end must not be before the start.")})
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        """Attendance may be recorded only for a session that has started (marked by staff or
+        imported): nobody can have been present at a session still to come."""
+        return self.start <= (now or timezone.now())
 
 
 # --- Registrations ------------------------------------------------------------------------------
@@ -404,13 +508,78 @@ class Question(models.Model):
             raise ValidationError({"choices": _("Give at least two choices, one per line.")})
 
 
+# No 0/O or 1/I: codes are read out and typed in by hand. Ten of these 32 characters make about
+# 50 bits, too many to guess within the limit on wrong codes (events.services).
+INVITATION_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+INVITATION_CODE_LENGTH = 10
+
+
+def invitation_code_new() -> str:
+    while True:
+        code = "".join(
+            secrets.choice(INVITATION_CODE_ALPHABET) for _position in range(INVITATION_CODE_LENGTH)
+        )
+        try:
+            validate_invitation_code(code)
+        except ValidationError:  # a rare draw that looks simple, e.g. with ABCD in it
+            continue
+        return code
+
+
+def _has_run(text: str, length: int = 4) -> bool:
+    """A character repeated, or letters or digits in order (ABCD, 4321), `length` times."""
+    for start in range(len(text) - length + 1):
+        steps = {ord(b) - ord(a) for a, b in pairwise(text[start : start + length])}
+        if len(steps) == 1 and steps <= {-1, 0, 1}:
+            return True
+    return False
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from django.contrib.auth.password_validation import CommonPasswordValidator
+
+    return frozenset(word.upper() for word in CommonPasswordValidator().passwords)
+
+
+def validate_invitation_code(value: str) -> None:
+    """A code typed by staff must be as hard to guess as a made-up one: at least ten letters
+    and digits (hyphens and spaces between them are ignored), six of them different, no run
+    such as AAAA or 1234, no year, and not a common password."""
+    characters = re.sub(r"[\s-]", "", value or "").upper()
+    if len(characters) < INVITATION_CODE_LENGTH or not re.fullmatch(r"[A-Z0-9]+", characters):
+        raise ValidationError(
+            _(
+                "An invitation code needs at least %(length)s letters and digits (hyphens may "
+                "separate them), so that it cannot be guessed. Leave it blank to have one made up."
+            ),
+            code="invitation_code_short",
+            params={"length": INVITATION_CODE_LENGTH},
+        )
+    if (
+        len(set(characters)) < 6
+        or _has_run(characters)
+        or re.search(r"(19|20)\d\d", characters)
+        or characters in _common_passwords()
+    ):
+        raise ValidationError(
+            _(
+                "This invitation code is too easy to guess (repeated or ordered characters, a "
+                "year or a common word). Leave it blank to have one made up."
+            ),
+            code="invitation_code_simple",
+        )
+
+
 class Invitation(models.Model):
     """A code that lets people register for an invitation-only event."""
 
     event = models.ForeignKey(
         Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="invitations"
     )
-    code = models.CharField(_("code"), max_length=32, unique=True)
+    code = models.CharField(
+        _("code"), max_length=32, unique=True, validators=[validate_invitation_code]
+    )
     email = models.EmailField(
         _("for email address"), blank=True, help_text=_("Leave blank for a code anyone may use.")
     )
@@ -426,6 +595,21 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self):
+        if not self.code or not self.event_id:
+            return
+        characters = re.sub(r"[\s-]", "", self.code).upper()
+        words = re.findall(r"[a-z]{4,}", f"{self.event.title} {self.event.slug}".lower())
+        if any(word.upper() in characters for word in words):
+            raise ValidationError(
+                {
+                    "code": _(
+                        "The invitation code must not contain words of the event's title. Leave "
+                        "it blank to have one made up."
+                    )
+                }
+            )
 
 
 class Registration(models.Model):
@@ -541,6 +725,14 @@ class Attendance(models.Model):
         return f"{self.registration_id} @ {self.session_id}"
 
 
+class CertificateQuerySet(models.QuerySet):
+    def valid(self, now: datetime | None = None):
+        """The SQL of `Certificate.is_valid`."""
+        return self.filter(
+            revoked_at__isnull=True, registration__event__end__lte=now or timezone.now()
+        )
+
+
 class Certificate(models.Model):
     """A certificate of attendance; its code lets anyone verify it."""
 
@@ -557,6 +749,8 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
+    objects = CertificateQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
@@ -564,8 +758,15 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def get_absolute_url(self) -> str:
+    # Not `get_absolute_url`: the admin's "view on site" and anything else that looks for that
+    # method must not lead to a page that names the holder.
+    def verification_path(self) -> str:
         return reverse("events:certificate_verify", kwargs={"code": self.code})
+
+    def is_valid(self, now: datetime | None = None) -> bool:
+        """Not revoked, and its event has ended: a certificate of attendance is only given for
+        an event that is over (`Event.has_ended`), whatever attendance was recorded before."""
+        return self.revoked_at is None and self.registration.event.has_ended(now)
 
 
 class Feedback(models.Model):
@@ -626,6 +827,14 @@ class Message(models.Model):
         _("send to"), max_length=20, choices=Recipients.choices, default=Recipients.CONFIRMED
     )
     subject = models.CharField(_("subject"), max_length=200)
+    reply_to = models.EmailField(
+        _("replies go to"),
+        blank=True,
+        help_text=_(
+            "The address that receives the registrants' replies, e.g. yours or the team's. "
+            "Blank: replies go to the portal's sending address."
+        ),
+    )
     body = models.TextField(
         _("message"),
         help_text=_("Markdown. Sent as written; the email adds a greeting and the event link."),
@@ -721,6 +930,10 @@ class EmailDelivery(models.Model):
 # --- Alerts -------------------------------------------------------------------------------------
 
 
+def alert_key_new() -> str:
+    return secrets.token_hex(16)
+
+
 class AlertSubscription(models.Model):
     """A signed-in person's request to hear of new events and/or new resources.
 
@@ -753,6 +966,9 @@ class AlertSubscription(models.Model):
     frequency = models.CharField(
         _("how often"), max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
     )
+    # What an email's unsubscribe link names (events.alerts.unsubscribe_token): random, so that
+    # the link says nothing about the person, and gone with the subscription.
+    key = models.CharField(max_length=32, unique=True, default=alert_key_new, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

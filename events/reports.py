@@ -19,13 +19,18 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.models import OrganisationType, WHORegion
+from events.attendance import feedback_summary
 from events.models import Event, Programme, Registration
+from events.templatetags.event_tags import local_datetime
 from repository.models import ProductAreaCode
 
 CONFIRMED = Q(status=Registration.Status.CONFIRMED)
+# The row of registrations whose event has no product area.
+NOT_SPECIFIED = _("Not specified")
 PARTICIPATED = CONFIRMED | Q(attended=True)
 
 
@@ -119,7 +124,9 @@ def reach_report(
         {
             **row,
             "code": row["event__product_areas__code"] or "",
-            "label": _label(ProductAreaCode, row["event__product_areas__code"]),
+            "label": _label(
+                ProductAreaCode, row["event__product_areas__code"], blank=str(NOT_SPECIFIED)
+            ),
         }
         for row in _rows(registrations, "event__product_areas__code")
     ]
@@ -145,3 +152,74 @@ def year_over_year(*, programme: Programme) -> list[dict]:
             order="event__edition_year",
         )
     ]
+
+
+# --- One event ---------------------------------------------------------------------------------
+
+
+def registration_summary(*, event: Event) -> dict:
+    """The figures of one event's registrations, each counted by the database.
+
+    The tables by country, region and type of organisation count the registrations that are
+    still active (confirmed, waiting or pending) and, of them, the people who attended.
+    """
+    registrations = Registration.objects.filter(event=event)
+    Status = Registration.Status
+    totals = registrations.aggregate(
+        all=Count("pk"),
+        present=Count("pk", filter=Q(attended=True)),
+        **{f"status_{status}": Count("pk", filter=Q(status=status)) for status in Status.values},
+    )
+
+    def table(field: str) -> list[dict]:
+        return list(
+            registrations.filter(status__in=Registration.ACTIVE)
+            .values(field)
+            .annotate(registrations=Count("pk"), present=Count("pk", filter=Q(attended=True)))
+            .order_by("-registrations", field)
+        )
+
+    by_country = [
+        {**row, "label": countries.name(row["country"]) if row["country"] else "–"}
+        for row in table("country")
+    ]
+    by_region = [
+        {**row, "label": _label(WHORegion, row["who_region"])} for row in table("who_region")
+    ]
+    by_type = [
+        {**row, "label": _label(OrganisationType, row["organisation_type"])}
+        for row in table("organisation_type")
+    ]
+    sessions = [
+        {
+            "title": session.title,
+            "start": local_datetime(session.start, event.tz),
+            "present": session.present,
+        }
+        for session in event.sessions.annotate(present=Count("attendances")).order_by("start", "pk")
+    ]
+    confirmed = totals[f"status_{Status.CONFIRMED}"]
+    event.seats_taken_count = confirmed  # counted above: `seats_left` needs no other query
+    return {
+        "statuses": [
+            (_("Registered (all)"), totals["all"]),
+            (Status.CONFIRMED.label, confirmed),
+            (Status.WAITLISTED.label, totals[f"status_{Status.WAITLISTED}"]),
+            (Status.PENDING.label, totals[f"status_{Status.PENDING}"]),
+            (Status.CANCELLED.label, totals[f"status_{Status.CANCELLED}"]),
+            (Status.REJECTED.label, totals[f"status_{Status.REJECTED}"]),
+        ],
+        "attended": totals["present"],
+        "capacity": event.capacity,
+        "seats_left": event.seats_left(),
+        "countries": by_country,
+        "countries_count": sum(1 for row in by_country if row["country"]),
+        "countries_attended_count": sum(
+            1 for row in by_country if row["country"] and row["present"]
+        ),
+        "regions": by_region,
+        "organisation_types": by_type,
+        "sessions": sessions,
+        "sessions_required": event.sessions_required,
+        "feedback": feedback_summary(event=event),
+    }

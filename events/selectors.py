@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from events.filters import EventFilter
 from events.models import Event, Programme, Registration, Session
-from repository.models import Topic
+from events.structured_data import event_json_ld, json_ld_script
+from repository.models import Resource, Topic
 
 PAGE_SIZE = 12
 
@@ -70,9 +71,18 @@ class EventList:
     when: str
     total: int
 
+    @property
+    def active_facets(self) -> list[Facet]:
+        return [facet for facet in self.facets if facet.selected]
+
 
 def _visible_events(user) -> QuerySet[Event]:
     return Event.objects.published()
+
+
+def event_list_when(*, params: QueryDict) -> str:
+    """Which list the parameters ask for: "upcoming" (the default) or "past" (the archive)."""
+    return "past" if params.get("when") == "past" else "upcoming"
 
 
 def event_list(*, params: QueryDict, user) -> EventList:
@@ -82,7 +92,7 @@ def event_list(*, params: QueryDict, user) -> EventList:
     filter, in one grouped query per facet, so the number of queries never grows with the data.
     """
     params = params.copy()
-    when = "past" if params.get("when") == "past" else "upcoming"
+    when = event_list_when(params=params)
     params["when"] = when
     base = _visible_events(user)
     filterset = EventFilter(params, queryset=base)
@@ -193,14 +203,15 @@ def event_detail(*, slug: str, user) -> Event:
     return queryset.select_related("programme").get(slug=slug)
 
 
-def event_page_content(*, event: Event) -> Event:
-    """Read, in a fixed number of queries, everything the body of the event's page shows."""
+def event_page_content(*, event: Event, user) -> Event:
+    """Read, in a fixed number of queries, everything the body of the event's page shows; of
+    its resources, only those the visitor may see."""
     prefetch_related_objects(
         [event],
         Prefetch(
             "sessions",
             queryset=Session.objects.select_related("topic").prefetch_related(
-                "speakers", "resources"
+                "speakers", Prefetch("resources", queryset=Resource.objects.visible_to(user))
             ),
         ),
         "topics",
@@ -208,9 +219,29 @@ def event_page_content(*, event: Event) -> Event:
         "product_areas",
         "languages",
         "partners",
-        "materials",
+        Prefetch("materials", queryset=Resource.objects.visible_to(user)),
     )
     return event
+
+
+@dataclass
+class EventPage:
+    """What the header and body of an event's page show (the same for every visitor of a kind)."""
+
+    event: Event
+    agenda: list
+    speakers: list
+    json_ld: str
+
+
+def event_page(*, event: Event, user, visitor_zone: str, url: str) -> EventPage:
+    event_page_content(event=event, user=user)
+    return EventPage(
+        event=event,
+        agenda=event_agenda(event=event, visitor_zone=visitor_zone),
+        speakers=event_speakers(event=event),
+        json_ld=json_ld_script(event_json_ld(event=event, url=url)),
+    )
 
 
 def in_zone(value: datetime, zone) -> datetime:
@@ -294,11 +325,10 @@ def event_registration_state(
         return RegistrationState("ended", _("This event has ended."))
     if event.registration_mode == mode.CLOSED:
         return RegistrationState("no_registration", _("Registration is not open for this event."))
-    if event.registration_opens and now < event.registration_opens:
+    if event.registration_not_open_yet(now):
         # The template says "Registration opens on <date>".
         return RegistrationState("not_yet", "", opens=event.registration_opens)
-    # Without an explicit closing time, registration closes when the event starts.
-    if now >= (event.registration_closes or event.start):
+    if not event.registration_is_open(now):
         return RegistrationState("closed", _("Registration is closed."))
     if event.registration_mode == mode.EXTERNAL:
         return RegistrationState(
@@ -315,9 +345,15 @@ def event_registration_state(
             closes=event.registration_closes,
             can_register=can_register,
         )
-    if event.registration_mode == mode.APPROVAL:
+    unverified = user.is_authenticated and event.audience_fit(user) == Event.AUDIENCE_UNVERIFIED
+    if unverified:
+        message = _(
+            "Registration is open. Your type of organisation has not been verified by the LPA "
+            "team yet, so the organisers confirm your place."
+        )
+    elif event.registration_mode == mode.APPROVAL:
         message = _("Registration is open. Places are confirmed by the organisers.")
-    elif event.capacity is not None and seats_taken(event=event) >= event.capacity:
+    elif not event.has_free_seat():
         return RegistrationState(
             "full",
             _("The event is full. You can join the waiting list: free places go to it in order."),
@@ -332,7 +368,7 @@ def event_registration_state(
 
 
 def _registered_state(event: Event, registration: Registration, now: datetime) -> RegistrationState:
-    can_cancel = now < (event.cancellation_deadline or event.start)
+    can_cancel = event.cancellation_is_open(now)
     status = Registration.Status
     if registration.status == status.CONFIRMED:
         return RegistrationState(
@@ -355,10 +391,6 @@ def _registered_state(event: Event, registration: Registration, now: datetime) -
         registration=registration,
         can_cancel=can_cancel,
     )
-
-
-def seats_taken(*, event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
 
 
 def active_registration(*, event: Event, user) -> Registration | None:
@@ -400,7 +432,7 @@ def registrations_of_user(*, user) -> list[Registration]:
         _ahead_on_waiting_list()
         .filter(user=user)
         .select_related("event", "event__programme", "certificate", "feedback")
-        .prefetch_related("event__materials")
+        .prefetch_related(Prefetch("event__materials", queryset=Resource.objects.visible_to(user)))
         .order_by("-event__start", "-pk")
     )
     now = timezone.now()
@@ -411,9 +443,7 @@ def registrations_of_user(*, user) -> list[Registration]:
             else None
         )
         event = registration.event
-        registration.can_cancel = registration.is_active and now < (
-            event.cancellation_deadline or event.start
-        )
+        registration.can_cancel = registration.is_active and event.cancellation_is_open(now)
     return registrations
 
 
@@ -462,3 +492,123 @@ def registrations_export(user) -> list[dict]:
         }
         for registration in registrations
     ]
+
+
+# --- Staff pages --------------------------------------------------------------------------------
+
+
+@dataclass
+class EditionMove:
+    label: str
+    before: datetime | None  # in the event's time zone
+    after: datetime | None
+
+
+@dataclass
+class EditionCopySummary:
+    """What moved when an edition was copied: each date before and after, and the agenda."""
+
+    source: Event
+    copy: Event
+    days: int
+    moves: list[EditionMove]
+    sessions: int
+    weekdays_before: list[str]
+    weekdays_after: list[str]
+
+    @property
+    def weekdays_kept(self) -> bool:
+        return self.weekdays_before == self.weekdays_after
+
+
+def edition_copy_summary(*, source: Event, copy: Event) -> EditionCopySummary:
+    """Compare a copied edition with the one it was copied from, for the staff's summary."""
+    from django.utils.formats import date_format
+
+    tz = source.tz
+    fields = [
+        ("start", _("Start")),
+        ("end", _("End")),
+        ("registration_opens", _("Registration opens")),
+        ("registration_closes", _("Registration closes")),
+        ("cancellation_deadline", _("Cancellation deadline")),
+    ]
+    moves = [
+        EditionMove(
+            label=str(label),
+            before=in_zone(getattr(source, name), tz) if getattr(source, name) else None,
+            after=in_zone(getattr(copy, name), tz) if getattr(copy, name) else None,
+        )
+        for name, label in fields
+        if getattr(source, name) or getattr(copy, name)
+    ]
+
+    def weekdays(event: Event) -> list[str]:
+        days = sorted({in_zone(s.start, tz).weekday() for s in event.sessions.all()})
+        # 4 January 2021 was a Monday: its week names the days in the active language.
+        return [date_format(date(2021, 1, 4 + day), "l") for day in days]
+
+    first = timezone.localtime(source.start, tz).date()
+    return EditionCopySummary(
+        source=source,
+        copy=copy,
+        days=(timezone.localtime(copy.start, tz).date() - first).days,
+        moves=moves,
+        sessions=copy.sessions.count(),
+        weekdays_before=weekdays(source),
+        weekdays_after=weekdays(copy),
+    )
+
+
+# --- The staff dashboard ------------------------------------------------------------------------
+
+
+def pending_requests_by_event(*, limit: int = 10) -> list[Event]:
+    """Events with registration requests waiting for approval, each with `pending_count`,
+    soonest first. One query."""
+    return list(
+        Event.objects.filter(registrations__status=Registration.Status.PENDING)
+        .annotate(pending_count=Count("registrations", filter=Q(registrations__status="pending")))
+        .only("pk", "title", "start", "time_zone")
+        .order_by("start", "pk")[:limit]
+    )
+
+
+def events_open_with_fill(*, now: datetime | None = None, limit: int = 10) -> list[Event]:
+    """Events taking registrations now (`Event.registration_is_open`), soonest first, each with
+    its confirmed seats (read by `Event.seats_left`) and `waiting_count`. One query."""
+    return list(
+        Event.objects.registration_open(now)
+        .with_seats_taken()
+        .annotate(
+            waiting_count=Count("registrations", filter=Q(registrations__status="waitlisted"))
+        )
+        .only("pk", "title", "start", "time_zone", "capacity")
+        .order_by("start", "pk")[:limit]
+    )
+
+
+def failed_emails_by_status() -> dict[str, int]:
+    """Emails that failed: waiting for a retry, and given up. One query."""
+    from events.models import EmailDelivery
+
+    failing = (EmailDelivery.Status.FAILED, EmailDelivery.Status.GAVE_UP)
+    counts = dict(
+        EmailDelivery.objects.filter(status__in=failing)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in failing}
+
+
+def recent_feedback(*, limit: int = 5) -> list:
+    """The latest survey answers with their event. One query."""
+    from events.models import Feedback
+
+    return list(
+        Feedback.objects.select_related("registration__event").order_by("-created_at", "-pk")[
+            :limit
+        ]
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.db import transaction
@@ -14,6 +15,8 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.cache import content_changed
+from accounts.ratelimits import Limit
 from events.emails import email_queue
 from events.exceptions import (
     AlreadyRegistered,
@@ -26,6 +29,7 @@ from events.exceptions import (
     NotInAudience,
     RegistrationClosed,
     RegistrationNotOpenYet,
+    TooManyInvitationAttempts,
 )
 from events.images import renditions_create
 from events.models import (
@@ -40,22 +44,17 @@ from events.models import (
 COPIED_M2M_FIELDS = ("audiences", "product_areas", "topics", "languages", "partners")
 
 
-def _shift_one_year(value: datetime | None, *, tz: zoneinfo.ZoneInfo) -> datetime | None:
-    """The same calendar date and local wall-clock time one year later, in the event's zone.
+def _shift_days(value: datetime | None, *, days: int, tz: zoneinfo.ZoneInfo) -> datetime | None:
+    """The same local wall-clock time `days` calendar days later, in the event's zone.
 
-    Shifting the UTC instant by 365 days would drift by a day in leap years and by an hour when
-    one date is in summer time and the other is not; people remember "09:00 Geneva, 28 March".
-    29 February becomes 28 February.
+    Shifting the UTC instant would move the time by an hour when one date is in summer time and
+    the other is not; people remember "09:00 Geneva, Tuesday".
     """
     if value is None:
         return None
     local = timezone.localtime(value, tz).replace(tzinfo=None)
-    try:
-        shifted = local.replace(year=local.year + 1)
-    except ValueError:
-        shifted = local.replace(year=local.year + 1, day=28)
     # fold=0: an hour repeated by a clock change resolves to its first occurrence.
-    return shifted.replace(tzinfo=tz)
+    return (local + timedelta(days=days)).replace(tzinfo=tz)
 
 
 def _year_replaced(text: str, *, old: int, new: int) -> str | None:
@@ -97,17 +96,24 @@ def _next_slug(event: Event, year: int) -> str:
 
 
 @transaction.atomic
-def event_copy_as_next_edition(*, event: Event, user=None) -> Event:
-    """Copy an event as a draft of next year's edition, for staff to edit and publish.
+def event_copy_as_next_edition(*, event: Event, start_date: date, user=None) -> Event:
+    """Copy an event as a draft of its next edition, starting on `start_date`, for staff to
+    edit and publish.
 
-    Dates move to the same calendar day next year at the same local time in the event's time
-    zone. What describes the event is kept: taxonomy, partners, banner, the agenda with its
-    speakers and topics. What only the past edition had is left behind: recordings, session
-    resources, materials, outcome figures, the meeting link and the publication date.
+    Every date moves by the same number of days, the one from the first day of the edition to
+    `start_date` as the days fall in the event's time zone, and keeps its local time of day: the
+    sessions keep their spacing and, when `start_date` falls on the same weekday as the first
+    day, their weekdays (a Tuesday/Thursday programme stays on Tuesdays and Thursdays);
+    registration and cancellation dates move the same way. What describes the event is kept:
+    taxonomy, partners, banner, the agenda with its speakers and topics. What only the past
+    edition had is left behind: recordings, session resources, materials, outcome figures, the
+    meeting link and the publication date.
     """
     source = Event.objects.get(pk=event.pk)
     tz = source.tz
-    year = source.edition_year + 1
+    first_day = timezone.localtime(source.start, tz).date()
+    days = (start_date - first_day).days
+    year = source.edition_year + (start_date.year - first_day.year)
 
     # Every column is copied unless said otherwise below, so a field added later is carried over.
     copy = Event.objects.get(pk=event.pk)
@@ -119,7 +125,8 @@ def event_copy_as_next_edition(*, event: Event, user=None) -> Event:
     copy.status = Event.Status.DRAFT
     copy.published_at = None
     for name in ("start", "end", "registration_opens", "registration_closes"):
-        setattr(copy, name, _shift_one_year(getattr(source, name), tz=tz))
+        setattr(copy, name, _shift_days(getattr(source, name), days=days, tz=tz))
+    copy.cancellation_deadline = _shift_days(source.cancellation_deadline, days=days, tz=tz)
     copy.participants_count = None
     copy.countries_count = None
     copy.outcome_note = ""
@@ -139,8 +146,8 @@ def event_copy_as_next_edition(*, event: Event, user=None) -> Event:
         Session(
             event=copy,
             title=session.title,
-            start=_shift_one_year(session.start, tz=tz),
-            end=_shift_one_year(session.end, tz=tz),
+            start=_shift_days(session.start, days=days, tz=tz),
+            end=_shift_days(session.end, days=days, tz=tz),
             topic_id=session.topic_id,
             description=session.description,
         )
@@ -158,9 +165,12 @@ def event_copy_as_next_edition(*, event: Event, user=None) -> Event:
             user_id=user.pk,
             queryset=[copy],
             action_flag=ADDITION,
-            change_message=f"Copied from “{source}” (id {source.pk}) as the next edition.",
+            change_message=(
+                f"Copied from “{source}” (id {source.pk}) as the next edition, {days} days later."
+            ),
             single_object=True,
         )
+    content_changed("events")
     return copy
 
 
@@ -179,7 +189,49 @@ def event_publish(*, event: Event) -> Event:
         event.status, event.published_at = previous
         raise
     event.save(update_fields=["status", "published_at", "updated_at"])
+    content_changed("events")
     return event
+
+
+def _capacity_raised(old: int | None, new: int | None) -> bool:
+    """More seats than before: a higher number, or no limit any more."""
+    if old == new:
+        return False
+    return new is None or (old is not None and new > old)
+
+
+def event_update(
+    *,
+    event: Event,
+    changed: Iterable[str] = (),
+    previous_capacity: int | None = None,
+    created: bool = False,
+    by=None,
+) -> list[Registration]:
+    """Save an event that staff created or changed (validated by their form), with what
+    follows, in one transaction: new banner copies when the banner changed, the first
+    publication date when it is published, and seats given to the waiting list, in order, when
+    the capacity was raised. Returns the registrations confirmed from the waiting list."""
+    with transaction.atomic():
+        event.save()
+        content_changed("events")
+        return _event_changed(
+            event=event,
+            changed=set(changed),
+            previous_capacity=previous_capacity,
+            created=created,
+            by=by,
+        )
+
+
+def _event_changed(*, event, changed, previous_capacity, created, by) -> list[Registration]:
+    if "banner" in changed:
+        event_banner_renditions_update(event=event)
+    if event.status == Event.Status.PUBLISHED and event.published_at is None:
+        event_publish(event=event)
+    if not created and _capacity_raised(previous_capacity, event.capacity):
+        return event_fill_from_waiting_list(event=event, by=by)
+    return []
 
 
 def event_banner_renditions_update(*, event: Event) -> None:
@@ -195,6 +247,7 @@ def event_banner_renditions_update(*, event: Event) -> None:
     event.banner_width = width
     event.banner_height = height
     event.save(update_fields=["banner_renditions", "banner_width", "banner_height", "updated_at"])
+    content_changed("events")
 
 
 # --- Registrations ------------------------------------------------------------------------------
@@ -209,14 +262,6 @@ Status = Registration.Status
 
 def _locked_event(event: Event) -> Event:
     return Event.objects.select_for_update().get(pk=event.pk)
-
-
-def _seats_taken(event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
-
-
-def _has_free_seat(event: Event) -> bool:
-    return event.capacity is None or _seats_taken(event) < event.capacity
 
 
 def _record(registration: Registration, *, old: str, by=None, reason: str = "") -> None:
@@ -240,13 +285,9 @@ def _set_status(registration: Registration, status: str, *, by=None, reason: str
 def registration_check_window(*, event: Event, now: datetime | None = None) -> None:
     """Raise unless the event takes registrations on this portal right now."""
     now = now or timezone.now()
-    mode = Event.RegistrationMode
-    if event.status != Event.Status.PUBLISHED or event.registration_mode in (
-        mode.CLOSED,
-        mode.EXTERNAL,
-    ):
-        raise RegistrationClosed
-    if event.registration_opens and now < event.registration_opens:
+    if event.registration_mode == Event.RegistrationMode.EXTERNAL:
+        raise RegistrationClosed  # registration is on the organiser's website
+    if event.status == Event.Status.PUBLISHED and event.registration_not_open_yet(now):
         raise RegistrationNotOpenYet(
             _("Registration opens on %(date)s (UTC).")
             % {
@@ -255,15 +296,15 @@ def registration_check_window(*, event: Event, now: datetime | None = None) -> N
                 )
             }
         )
-    if now >= (event.registration_closes or event.start):
+    if not event.registration_is_open(now):
         raise RegistrationClosed
 
 
-def _check_audience(event: Event, user) -> None:
-    if not event.audience_restricted:
-        return
-    codes = {audience.code for audience in event.audiences.all()}
-    if codes and user.organisation_type not in codes:
+def _check_audience(event: Event, user) -> bool:
+    """Raise NotInAudience for someone outside a restricted event's audiences; return whether
+    their place needs the organisers' approval (their type of organisation is self-declared)."""
+    fit = event.audience_fit(user)
+    if fit == Event.AUDIENCE_OUT:
         names = ", ".join(str(audience) for audience in event.audiences.all())
         raise NotInAudience(
             _(
@@ -272,14 +313,28 @@ def _check_audience(event: Event, user) -> None:
             )
             % {"audiences": names}
         )
+    return fit == Event.AUDIENCE_UNVERIFIED
 
 
-def _usable_invitation(event: Event, user, code: str, now: datetime) -> Invitation | None:
+# Wrong invitation codes, counted in the shared cache: past either limit, even a right code is
+# refused until the window ends, so that codes cannot be guessed by trying many.
+INVITATION_FAILURES_PER_PERSON = Limit("invitation-person", limit=5, seconds=15 * 60)
+INVITATION_FAILURES_PER_ADDRESS = Limit("invitation-address", limit=10, seconds=15 * 60)
+
+
+def _usable_invitation(
+    event: Event, user, code: str, now: datetime, address: str
+) -> Invitation | None:
     if event.registration_mode != Event.RegistrationMode.INVITATION:
         return None
     code = (code or "").strip()
     if not code:
         raise InvitationRequired
+    limits = [(INVITATION_FAILURES_PER_PERSON, f"user:{user.pk}")]
+    if address:
+        limits.append((INVITATION_FAILURES_PER_ADDRESS, address))
+    if any(limit.exceeded(key) for limit, key in limits):
+        raise TooManyInvitationAttempts
     invitation = (
         Invitation.objects.select_for_update().filter(event=event, code__iexact=code).first()
     )
@@ -289,6 +344,8 @@ def _usable_invitation(event: Event, user, code: str, now: datetime) -> Invitati
         or (invitation.expires_at and invitation.expires_at <= now)
         or (invitation.email and invitation.email.lower() != user.email.lower())
     ):
+        for limit, key in limits:
+            limit.hit(key)
         raise InvalidInvitation
     return invitation
 
@@ -312,12 +369,15 @@ def registration_create(
     answers: dict | None = None,
     consent: bool,
     invitation_code: str = "",
+    address: str = "",
     now: datetime | None = None,
 ) -> Registration:
     """Register a person for an event, applying every rule, and queue the email that says so.
 
     Open events confirm while seats are free and put later people on the waiting list, first
     come first served; approval events take requests that staff approve or reject.
+    `address` is where the request came from (`accounts.ratelimits.client_address`), for the
+    limit on wrong invitation codes.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -325,17 +385,17 @@ def registration_create(
         # First come, first served is the order in which the lock was obtained.
         arrived = max(now, timezone.now())
         registration_check_window(event=event, now=now)
-        _check_audience(event, user)
+        needs_approval = _check_audience(event, user)
         if not consent:
             raise ConsentRequired
         if Registration.objects.filter(
             event=event, user=user, status__in=Registration.ACTIVE
         ).exists():
             raise AlreadyRegistered
-        invitation = _usable_invitation(event, user, invitation_code, now)
-        if event.registration_mode == Event.RegistrationMode.APPROVAL:
+        invitation = _usable_invitation(event, user, invitation_code, now, address)
+        if event.registration_mode == Event.RegistrationMode.APPROVAL or needs_approval:
             status = Status.PENDING
-        elif _has_free_seat(event):
+        elif event.has_free_seat():
             status = Status.CONFIRMED
         else:
             status = Status.WAITLISTED
@@ -350,7 +410,8 @@ def registration_create(
             waitlisted_at=arrived if status == Status.WAITLISTED else None,
             created_at=arrived,
         )
-        _record(registration, old="", by=user, reason="registered")
+        reason = "registered, type of organisation to verify" if needs_approval else "registered"
+        _record(registration, old="", by=user, reason=reason)
         if invitation is not None:
             Invitation.objects.filter(pk=invitation.pk).update(uses=F("uses") + 1)
         email_queue(registration=registration, kind=status)
@@ -366,7 +427,7 @@ def registration_cancel(*, registration: Registration, by, reason: str = "") -> 
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status not in Registration.ACTIVE:
             raise InvalidTransition(_("This registration is not active."))
-        if not by.is_staff and timezone.now() >= (event.cancellation_deadline or event.start):
+        if not by.is_staff and not event.cancellation_is_open():
             raise CancellationClosed
         freed_seat = registration.status == Status.CONFIRMED
         _set_status(registration, Status.CANCELLED, by=by, reason=reason or "cancelled")
@@ -375,7 +436,7 @@ def registration_cancel(*, registration: Registration, by, reason: str = "") -> 
 
 
 def _promote_next(event: Event, *, by) -> Registration | None:
-    if not _has_free_seat(event):
+    if not event.has_free_seat():
         return None
     waiting = (
         Registration.objects.select_for_update()
@@ -408,7 +469,7 @@ def registration_approve(*, registration: Registration, by) -> Registration:
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status != Status.PENDING:
             raise InvalidTransition(_("Only pending requests can be approved."))
-        if _has_free_seat(event):
+        if event.has_free_seat():
             _set_status(registration, Status.CONFIRMED, by=by, reason="approved")
             email_queue(registration=registration, kind="approved")
         else:
@@ -435,7 +496,7 @@ def registration_promote(*, registration: Registration, by) -> Registration:
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status != Status.WAITLISTED:
             raise InvalidTransition(_("Only people on the waiting list can be promoted."))
-        if not _has_free_seat(event):
+        if not event.has_free_seat():
             raise NoSeatAvailable
         _set_status(registration, Status.CONFIRMED, by=by, reason="promoted by staff")
         email_queue(registration=registration, kind="promoted")

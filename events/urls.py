@@ -1,14 +1,19 @@
 from django.urls import path
 
+from accounts.cache import anonymous_page_cache
 from events import feeds, views
 
 app_name = "events"
 
 urlpatterns = [
-    path("events/", views.EventListView.as_view(), name="list"),
+    path("events/", anonymous_page_cache(views.EventListView.as_view()), name="list"),
     path("events/calendar.ics", feeds.upcoming_ics, name="ics_upcoming"),
     path("events/feed/", feeds.LatestEventsFeed(), name="atom"),
-    path("events/<slug:slug>/", views.EventDetailView.as_view(), name="detail"),
+    path(
+        "events/<slug:slug>/",
+        anonymous_page_cache(views.EventDetailView.as_view()),
+        name="detail",
+    ),
     path("events/<slug:slug>/calendar.ics", feeds.event_ics, name="ics"),
     path("programmes/<slug:slug>/", views.ProgrammeDetailView.as_view(), name="programme"),
     path("my/registrations/", views.MyRegistrationsView.as_view(), name="my_registrations"),

@@ -6,10 +6,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -17,16 +17,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, TemplateView
 
+from accounts.ratelimits import client_address, client_ip
 from events import alerts, selectors, services
 from events.attendance import (
     FeedbackAlreadyGiven,
     FeedbackError,
+    certificate_issue,
     certificate_normalise_code,
     feedback_check,
     feedback_submit,
 )
 from events.certificates import certificate_by_code, certificate_pdf
-from events.exceptions import RegistrationError
+from events.exceptions import CertificateNotYet, RegistrationError
 from events.forms import (
     AlertSubscriptionForm,
     CancelForm,
@@ -34,9 +36,7 @@ from events.forms import (
     FeedbackForm,
     RegistrationForm,
 )
-from events.models import AlertSubscription, Certificate, Event, Programme, Registration
-from events.structured_data import event_json_ld, json_ld_script
-from lpa_portal import fragments
+from events.models import AlertSubscription, Event, Programme, Registration
 
 REGISTERED_MESSAGES = {
     Registration.Status.CONFIRMED: _("You are registered. We have sent you a confirmation email."),
@@ -50,30 +50,19 @@ REGISTERED_MESSAGES = {
 
 
 class EventListView(TemplateView):
+    """The list and its filters; made only when the template does not find it kept."""
+
     template_name = "events/event_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        request = self.request
-
-        def render() -> dict[str, object]:
-            result = selectors.event_list(params=request.GET, user=request.user)
-            main = render_to_string(
-                "events/_event_list_main.html",
-                {
-                    "result": result,
-                    "page_obj": result.page,
-                    "events": result.page.object_list,
-                    "active_filters": [facet for facet in result.facets if facet.selected],
-                    "query": request.GET.get("q", ""),
-                    "open_only": request.GET.get("open") == "true",
-                },
-                request,
-            )
-            return {"main": main, "when": result.when}
-
-        # The same list for everyone: it varies on the URL alone.
-        context.update(fragments.cached_part("event-list", (request.get_full_path(),), render))
+        params, user = self.request.GET, self.request.user
+        context.update(
+            result=SimpleLazyObject(lambda: selectors.event_list(params=params, user=user)),
+            when=selectors.event_list_when(params=params),
+            query=params.get("q", ""),
+            open_only=params.get("open") == "true",
+        )
         return context
 
 
@@ -103,6 +92,7 @@ class EventDetailView(DetailView):
                 answers=form.answers(),
                 consent=form.cleaned_data["consent"],
                 invitation_code=form.cleaned_data.get("invitation_code", ""),
+                address=client_address(client_ip(request)),
             )
         except RegistrationError as error:
             messages.error(request, error.message)
@@ -121,32 +111,11 @@ class EventDetailView(DetailView):
         if registration.can_register and user.is_authenticated and "form" not in kwargs:
             context["form"] = self._registration_form(event)
         visitor_zone = getattr(user, "time_zone", "") if user.is_authenticated else ""
-        request = self.request
-
-        def render() -> dict[str, object]:
-            selectors.event_page_content(event=event)
-            agenda = selectors.event_agenda(event=event, visitor_zone=visitor_zone)
-            parts = {
-                "event": event,
-                "agenda": agenda,
-                "speakers": selectors.event_speakers(event=event),
-                "visitor_zone": visitor_zone,
-            }
-            url = request.build_absolute_uri(event.get_absolute_url())
-            return {
-                "header": render_to_string("events/_event_header.html", parts, request),
-                "body": render_to_string("events/_event_body.html", parts, request),
-                "json_ld": json_ld_script(event_json_ld(event=event, url=url)),
-                "has_agenda": bool(agenda),
-            }
-
-        # The registration box is the visitor's own: it is made apart, every time.
-        context.update(
-            fragments.cached_part(
-                "event-page",
-                (request.build_absolute_uri(), fragments.viewer_kind(user), visitor_zone),
-                render,
-            )
+        url = self.request.build_absolute_uri(event.get_absolute_url())
+        # The header and body of the page, the same for every visitor of a kind: read only when
+        # the template does not find them kept. The registration box is the visitor's own.
+        context["page"] = SimpleLazyObject(
+            lambda: selectors.event_page(event=event, user=user, visitor_zone=visitor_zone, url=url)
         )
         context.update(
             is_preview=event.status == Event.Status.DRAFT,
@@ -214,19 +183,32 @@ class CancelRegistrationView(LoginRequiredMixin, FormView):
 
 
 class CertificateDownloadView(LoginRequiredMixin, View):
-    """The participant's own certificate as a PDF, in their language; a revoked one is gone."""
+    """The participant's own certificate as a PDF, in their language: issued on the first
+    download once the event has ended (`Event.has_ended`); never before, never when revoked."""
 
     def get(self, request, pk):
-        certificate = get_object_or_404(
-            Certificate, registration__pk=pk, registration__user=request.user, revoked_at=None
+        registration = get_object_or_404(
+            Registration.objects.select_related("event"),
+            pk=pk,
+            user=request.user,
+            attended=True,
+            status=Registration.Status.CONFIRMED,
         )
+        try:
+            certificate = certificate_issue(registration=registration)
+        except CertificateNotYet as error:
+            messages.info(request, error.message)
+            return redirect("events:my_registrations")
+        except ValueError as error:  # no name to print
+            messages.error(request, str(error))
+            return redirect("events:my_registrations")
         try:
             language = translation.get_supported_language_variant(request.user.preferred_language)
         except LookupError:  # a language the portal no longer offers
             language = get_language()
         with translation.override(language):
             # The QR code leads to the verification page in the certificate's language.
-            verify_url = request.build_absolute_uri(certificate.get_absolute_url())
+            verify_url = request.build_absolute_uri(certificate.verification_path())
         pdf = certificate_pdf(certificate=certificate, language=language, verify_url=verify_url)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = (
@@ -262,7 +244,14 @@ class CertificateVerifyView(TemplateView):
 
     def get(self, request, code):
         certificate = certificate_by_code(code=code)
-        context = self.get_context_data(certificate=certificate, code=code)
+        context = self.get_context_data(
+            certificate=certificate,
+            code=code,
+            # A certificate wrongly issued before its event ended does not say "valid".
+            not_yet=certificate is not None
+            and certificate.revoked_at is None
+            and not certificate.is_valid(),
+        )
         return self.render_to_response(context, status=200 if certificate else 404)
 
 

@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
@@ -16,12 +17,17 @@ def _sync_site(sender, **kwargs):
 
 
 class PortalConfig(AppConfig):
+    default = True
     name = "lpa_portal"
     verbose_name = "LPA Portal"
 
     def ready(self):
         # Sent for each migrated app; the update is cheap and idempotent.
         post_migrate.connect(_sync_site, dispatch_uid="lpa_portal.sync_site")
-        from lpa_portal import fragments
 
-        fragments.connect_signals()
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the portal's site (lpa_portal.admin_site) as `admin.site`."""
+
+    default = False
+    default_site = "lpa_portal.admin_site.PortalAdminSite"

@@ -2,12 +2,17 @@
 
 from django.conf import settings
 from django.urls import translate_url
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language, get_language_info
+
+from accounts.cache import content_versions, viewer_kind
 
 
 def portal(request):
     current = get_language()
-    path = request.get_full_path()
+    # Always a path on this site: a request for `//evil.example/en/` (or `/\\evil.example/`)
+    # must not give links that browsers read as another host.
+    path = "/" + request.get_full_path().lstrip("/\\")
     language_links = [
         {
             "code": code,
@@ -21,4 +26,14 @@ def portal(request):
         "SITE_NAME": "LPA Portal",
         "CONTACT_EMAIL": settings.CONTACT_EMAIL,
         "language_links": language_links,
+    }
+
+
+def content_cache(request):
+    """What the `{% cache %}` blocks of templates are keyed by (see accounts/cache.py), each
+    worked out only when a template asks."""
+    return {
+        "CACHE_SECONDS": settings.FRAGMENT_CACHE_SECONDS,
+        "content_versions": SimpleLazyObject(content_versions),
+        "viewer_kind": SimpleLazyObject(lambda: viewer_kind(request.user)),
     }

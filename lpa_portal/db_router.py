@@ -3,9 +3,10 @@ replica, everything else from the primary.
 
 With DATABASE_REPLICA_URL set (settings.DATABASES["replica"], a PostgreSQL physical replica of
 the primary), `ReplicaReadsMiddleware` marks a request as a public read when it is a GET or HEAD
-of one of the public pages that the page cache serves to anonymous visitors, carrying no session
-cookie: nobody is signed in, so nothing on the page depends on what the visitor just wrote. The
-router sends the reads of such a request to the replica, except
+of one of the public pages that the page cache serves to anonymous visitors (the views marked
+with `accounts.cache.anonymous_page_cache`), carrying no session cookie: nobody is signed in, so
+nothing on the page depends on what the visitor just wrote. The router sends the reads of such a
+request to the replica, except
 
 - after the request wrote something (a search logged): every later read of the request goes to
   the primary, which has the write; so do the reads inside a transaction;
@@ -37,14 +38,12 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.urls import Resolver404, resolve
 
-from lpa_portal.page_cache import CACHED_VIEWS
+from accounts.cache import PAGE_CACHE_MARK
 
 logger = logging.getLogger(__name__)
 
 PRIMARY = "default"
 REPLICA = "replica"
-# The public pages whose anonymous reads the replica may answer: those of the page cache.
-PUBLIC_VIEWS = CACHED_VIEWS
 CHECK_SECONDS = 1.0
 
 # On the replica: whether it may answer reads. A promoted replica (no longer in recovery) may; a
@@ -167,7 +166,8 @@ def is_public_read(request) -> bool:
         match = resolve(request.path_info)
     except Resolver404:
         return False
-    return match.view_name in PUBLIC_VIEWS
+    # The public pages whose anonymous reads the replica may answer: those of the page cache.
+    return getattr(match.func, PAGE_CACHE_MARK, False)
 
 
 class ReplicaReadsMiddleware:

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from accounts.cache import AREAS, content_changed
 from accounts.demo import seed_demo_accounts
 from accounts.groups import staff_groups_sync
 from events.demo import seed_demo_events
@@ -19,4 +20,6 @@ def seed_demo() -> dict[str, int]:
     counts.update(seed_demo_events())
     # The events add made-up participants of past editions.
     counts["users"] = get_user_model().objects.count()
+    for area in AREAS:
+        content_changed(area)
     return counts

@@ -1,7 +1,8 @@
 """A short-lived page cache for anonymous visitors, in Django's cache (shared in production).
 
 Anonymous visitors see the same home page, event list, event page, repository list and search,
-and resource page as each other, so these pages are kept for `PAGE_CACHE_SECONDS` (off with 0),
+and resource page as each other (the views marked with `accounts.cache.anonymous_page_cache`),
+so these pages are kept for `PAGE_CACHE_SECONDS` (off with 0),
 keyed by the full URL (scheme, host, path, query string) and the language. A page reaches the
 cache only when nothing about it can be personal:
 
@@ -33,16 +34,8 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_path
 
-# The pages that anonymous visitors may be served from the cache (URL names).
-CACHED_VIEWS = frozenset(
-    {
-        "home",
-        "events:list",
-        "events:detail",
-        "repository:list",
-        "repository:detail",
-    }
-)
+from accounts.cache import PAGE_CACHE_MARK
+
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "page-cache:v1:"
@@ -73,7 +66,8 @@ def request_is_cacheable(request) -> bool:
         match = resolve(request.path_info)
     except Resolver404:
         return False
-    return match.view_name in CACHED_VIEWS
+    # The views marked with accounts.cache.anonymous_page_cache may be served from the cache.
+    return getattr(match.func, PAGE_CACHE_MARK, False)
 
 
 def response_is_cacheable(request, response) -> bool:

@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.template.defaultfilters import floatformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Event, Programme
 from events.reports import reach_report, year_over_year
 from lpa_portal.charts import bar_chart_svg
+from lpa_portal.maps import world_map_svg
 from repository.reports import downloads_report, search_report
 
 REACH_PERMISSIONS = ("events.view_registration",)
@@ -64,14 +66,35 @@ class Table:
     def body(self) -> list[list]:
         return [[row.get(key) for key, _heading in self.columns] for row in self.rows]
 
+    @property
+    def shown(self) -> list[list[tuple[str, bool]]]:
+        """The cells as the page prints them: (text, is a figure). Figures are grouped by
+        thousands; codes and labels are printed as they are."""
+        return [
+            [
+                ("–", False)
+                if value is None
+                else (floatformat(value, "-1g"), True)
+                if isinstance(value, int | float)
+                else (str(value), False)
+                for value in cells
+            ]
+            for cells in self.body
+        ]
+
+    @property
+    def chart_heading(self) -> str:
+        """What the bars count, said under the chart."""
+        return str(dict(self.columns)[self.chart_column]) if self.chart_column else ""
+
     @cached_property
     def chart(self) -> str:
+        """The bars of the chart column, one per row in the order of the table."""
         if not self.chart_column:
             return ""
         label_key = self.columns[0][0]
-        heading = dict(self.columns)[self.chart_column]
         return bar_chart_svg(
-            title=f"{self.caption}: {heading}",
+            title=f"{self.caption}: {self.chart_heading}",
             rows=[(str(row[label_key]), row[self.chart_column] or 0) for row in self.rows],
         )
 
@@ -173,6 +196,7 @@ class PeriodForm(forms.Form):
 
 
 class ReachFilterForm(PeriodForm):
+    show_map = forms.BooleanField(label=_("Show a map of the countries reached"), required=False)
     programme = forms.ModelChoiceField(
         label=_("Programme"), queryset=Programme.objects.all(), required=False
     )
@@ -181,7 +205,7 @@ class ReachFilterForm(PeriodForm):
         queryset=Event.objects.only("pk", "title", "start").order_by("-start", "pk"),
         required=False,
     )
-    field_order = ["programme", "event", "start", "end"]
+    field_order = ["programme", "event", "start", "end", "show_map"]
 
 
 def _filters(form: forms.Form) -> dict:
@@ -220,29 +244,32 @@ def reach_view(request):
             for key, _heading in REACH_COLUMNS
         ],
     )
+    # In the table by country each row is one country: its "countries" would always be 1.
+    per_country = [column for column in REACH_COLUMNS if column[0] != "countries"]
     breakdowns = [
-        ("by_region", _("By WHO region"), _("WHO region"), []),
-        ("by_country", _("By country"), _("Country"), [("code", _("Code"))]),
-        ("by_organisation_type", _("By organisation type"), _("Organisation type"), []),
+        ("by_region", _("By WHO region"), _("WHO region"), [], REACH_COLUMNS),
+        ("by_country", _("By country"), _("Country"), [("code", _("ISO code"))], per_country),
         (
-            "by_product_area",
-            _("By product area"),
-            _("Product area"),
+            "by_organisation_type",
+            _("By organisation type"),
+            _("Organisation type"),
             [],
+            REACH_COLUMNS,
         ),
+        ("by_product_area", _("By product area"), _("Product area"), [], REACH_COLUMNS),
     ]
     tables = [totals] + [
         Table(
             id=key,
             caption=str(caption),
-            columns=[("label", heading), *extra, *REACH_COLUMNS],
+            columns=[("label", heading), *extra, *figures_columns],
             rows=report[key],
             chart_column="participants",
             help=gettext("A registration counts once for each product area of its event.")
             if key == "by_product_area"
             else "",
         )
-        for key, caption, heading, extra in breakdowns
+        for key, caption, heading, extra, figures_columns in breakdowns
     ]
     if programme is not None:
         tables.append(
@@ -254,6 +281,14 @@ def reach_view(request):
                 chart_column="participants",
             )
         )
+    event = filters.get("event")
+    world_map = ""
+    if filters.get("show_map"):
+        world_map = world_map_svg(
+            title=gettext("Countries reached: participants"),
+            values={row["code"]: row["participants"] for row in report["by_country"]},
+            measure=gettext("Participants"),
+        )
     return _render(
         request,
         "admin/reports/reach.html",
@@ -262,6 +297,10 @@ def reach_view(request):
         tables=tables,
         form=form,
         programme=programme,
+        # The figures the organisers published, which also count people who did not register
+        # on this portal.
+        published=event if event is not None and event.participants_count else None,
+        world_map=world_map,
     )
 
 

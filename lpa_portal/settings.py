@@ -42,7 +42,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # --- Applications -----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "lpa_portal.apps.PortalAdminConfig",  # Django's admin, with the portal's AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lpa_portal.context_processors.portal",
+                "lpa_portal.context_processors.content_cache",
             ],
         },
     },
@@ -142,7 +143,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache of production (redis://[:password@]host:6379/1, Django's Redis backend with
 # the redis client); process-local memory for a local run.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # The same cache for the parts of pages (`{% cache %}`), through a wrapper that treats an
+    # unreachable cache as a miss (accounts/cache.py).
+    "template_fragments": {"BACKEND": "accounts.cache.FailSafeCache", "LOCATION": "default"},
+}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # A cache that does not answer fails fast: pages are then made without it (page cache, kept
     # parts), sign-in refuses with a message (its rate limits count there). Options in the
@@ -157,7 +163,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
 # The parts of pages that are the same for every visitor of a kind (lists, the body of an event or
 # resource page) are kept this long in that cache, for everyone, signed in or not
-# (lpa_portal/fragments.py). Any change to the content shows at once; 0 turns it off.
+# (accounts/cache.py). A change to the content shows at once; 0 turns it off.
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=120)
 
 # --- Accounts -----------------------------------------------------------------------------------
@@ -184,6 +190,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Adding, changing or removing an email address asks for the password again (allauth's
+# reauthentication flow), so that a click in a signed-in session cannot hand the account to
+# someone else's address; changing the password asks for the current one.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
@@ -238,16 +248,21 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Uploaded files only through the storage API, in two storages: "default" holds public images
-# (programme, event and speaker pictures), served by URL; "protected" holds the repository's
-# files, never served by URL: only the download view sends them, after checking access. A local
-# run keeps them in two folders; production in two buckets of an S3-compatible object store
-# (django-storages' S3 backend with boto3), public images in one, protected files in a private
-# one.
-FILESYSTEM_STORAGE = "django.core.files.storage.FileSystemStorage"
+# (event banners and their renditions), served at MEDIA_URL; "protected" holds the repository's
+# files, which may be restricted, embargoed or withdrawn: never served by a URL, only through the
+# download view (repository/storage.py). A local run keeps them in two folders; production in two
+# buckets of an S3-compatible object store (django-storages' S3 backend with boto3), public
+# images in one, protected files in a private one.
+PROTECTED_MEDIA_ROOT = Path(
+    env.str("PROTECTED_MEDIA_ROOT", default=str(BASE_DIR / "var" / "protected"))
+)
 S3_STORAGE = "storages.backends.s3.S3Storage"
-PROTECTED_ROOT = Path(env.str("PROTECTED_ROOT", default=str(BASE_DIR / "var" / "protected")))
-_default_storage = env.str("DEFAULT_FILE_STORAGE", default=FILESYSTEM_STORAGE)
-_protected_storage = env.str("PROTECTED_FILE_STORAGE", default=FILESYSTEM_STORAGE)
+_default_storage = env.str(
+    "DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage"
+)
+_protected_storage = env.str(
+    "PROTECTED_FILE_STORAGE", default="repository.storage.ProtectedFileSystemStorage"
+)
 STORAGES = {
     "default": {"BACKEND": _default_storage},
     "protected": {"BACKEND": _protected_storage},
@@ -258,8 +273,6 @@ STORAGES = {
         )
     },
 }
-if _protected_storage == FILESYSTEM_STORAGE:
-    STORAGES["protected"]["OPTIONS"] = {"location": PROTECTED_ROOT}
 if S3_STORAGE in (_default_storage, _protected_storage):
     from botocore.config import Config
 

@@ -3,22 +3,19 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from accounts.cache import anonymous_page_cache
 from lpa_portal.health import healthz
 from lpa_portal.sitemaps import SITEMAPS
-from lpa_portal.views import HomeView
+from lpa_portal.views import HomeView, favicon
 
 # A database outage outside any view gets the 503 page too (see lpa_portal.middleware).
 handler500 = "lpa_portal.views.server_error"
 
-admin.site.site_header = _("LPA Portal administration")
-admin.site.site_title = _("LPA Portal admin")
-admin.site.index_title = _("Events, registrations and the knowledge repository")
-
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
@@ -35,7 +32,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", HomeView.as_view(), name="home"),
+    path("", anonymous_page_cache(HomeView.as_view()), name="home"),
     path("about/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
     path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
     path(

@@ -2,12 +2,11 @@
 
 import sys
 
-from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.views.defaults import server_error as default_server_error
 from django.views.generic import TemplateView
 
 from events import selectors as event_selectors
-from lpa_portal import fragments
 from lpa_portal.middleware import service_unavailable_response, unavailable_service
 from repository import selectors as repository_selectors
 
@@ -17,16 +16,13 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        request = self.request
-
-        def render() -> dict[str, object]:
-            lists = {
-                "upcoming_events": event_selectors.upcoming_events(limit=3),
-                "latest_resources": repository_selectors.latest_resources(limit=3),
-            }
-            return {"lists": render_to_string("pages/_home_lists.html", lists, request)}
-
-        context.update(fragments.cached_part("home-lists", (), render))
+        # Read only when the template does not find the lists kept.
+        context["upcoming_events"] = SimpleLazyObject(
+            lambda: event_selectors.upcoming_events(limit=3)
+        )
+        context["latest_resources"] = SimpleLazyObject(
+            lambda: repository_selectors.latest_resources(limit=3)
+        )
         return context
 
 
@@ -38,3 +34,14 @@ def server_error(request):
     if service is not None:
         return service_unavailable_response(request, error, service)
     return default_server_error(request)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page declares: the portal's icon (an SVG,
+    which they all read), cached for a day."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    response = HttpResponsePermanentRedirect(static("img/favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

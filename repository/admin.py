@@ -33,6 +33,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.cache import ContentAdminMixin
 from repository.extraction import text_extraction_queue
 from repository.models import (
     Audience,
@@ -44,6 +45,7 @@ from repository.models import (
     Resource,
     ResourceFile,
     SearchQuery,
+    SynonymGroup,
     Topic,
 )
 from repository.services import (
@@ -67,7 +69,7 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "parent", "slug", "order", "resources")
     list_editable = ("order",)
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
@@ -105,6 +107,29 @@ class TopicAdmin(admin.ModelAdmin):
 # --- Files of a resource -----------------------------------------------------------------------
 
 
+class _StoredFile:
+    """What the file input shows of a stored file: its name, linked to the download view (a
+    protected file has no URL of its own)."""
+
+    def __init__(self, name: str, url: str):
+        self.name, self.url = name, url
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProtectedFileInput(forms.ClearableFileInput):
+    download_url = ""
+
+    def is_initial(self, value) -> bool:
+        return bool(value and getattr(value, "name", None))
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _StoredFile(value.name, self.download_url)
+        return None
+
+
 class ResourceFileForm(forms.ModelForm):
     """A new upload is checked for what its content is before anything is stored."""
 
@@ -113,11 +138,17 @@ class ResourceFileForm(forms.ModelForm):
     class Meta:
         model = ResourceFile
         fields = ("language", "title", "file", "external_url", "order")
+        widgets = {"file": ProtectedFileInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.upload_info = None
         self.stored_name = self.instance.file.name if self.instance.pk else ""
+        if self.stored_name:
+            self.fields["file"].widget.download_url = reverse(
+                "repository:download",
+                kwargs={"slug": self.instance.resource.slug, "file_id": self.instance.pk},
+            )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -237,7 +268,7 @@ class ResourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(ContentAdminMixin, admin.ModelAdmin):
     form = ResourceAdminForm
     formfield_overrides = URL_FIELDS
     inlines = (ResourceFileInline, QAItemInline)
@@ -628,10 +659,24 @@ class DownloadEventAdmin(ReadOnlyAdmin):
         return obj.file.get_language_display() if obj.file else "–"
 
 
+# --- Search synonyms ---------------------------------------------------------------------------
+
+
+@admin.register(SynonymGroup)
+class SynonymGroupAdmin(ContentAdminMixin, admin.ModelAdmin):
+    """Terms that mean the same to people searching: a new group works at the next search
+    (the content version it renews makes every process read the synonyms again)."""
+
+    list_display = ("__str__", "language", "updated_at")
+    list_filter = ("language",)
+    search_fields = ("terms",)
+    fields = ("language", "terms")
+
+
 # --- Fixed vocabularies ------------------------------------------------------------------------
 
 
-class VocabularyAdmin(admin.ModelAdmin):
+class VocabularyAdmin(ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "code", "order")
     list_editable = ("order",)
     fields = ("code", "order")

@@ -33,8 +33,10 @@ from repository.uploads import EXTENSIONS
 
 logger = logging.getLogger(__name__)
 
-PUBLIC_CACHE = "public, max-age=3600"
-PRIVATE_CACHE = "private"
+# Never kept by a shared cache (a proxy or CDN would go on serving a file after it was withdrawn,
+# embargoed or restricted), and checked with the portal on every use, so that a change of its
+# access takes effect at once; `no-transform` keeps proxies from recompressing documents.
+DOWNLOAD_CACHE_CONTROL = "private, no-cache, no-transform"
 
 
 def _denied_reason(level: int) -> str:
@@ -51,8 +53,7 @@ def download(request, slug: str, file_id: int):
         ResourceFile.objects.select_related("resource"), pk=file_id, resource__slug=slug
     )
     resource = resource_file.resource
-    public = _visible_to_public(resource)
-    if not public and not request.user.is_staff:
+    if not resource.is_visible_to(request.user):
         raise Http404
     if not resource.can_open_files(request.user):
         if not request.user.is_authenticated:
@@ -65,20 +66,16 @@ def download(request, slug: str, file_id: int):
         )
     if resource_file.external_url:
         response = HttpResponseRedirect(resource_file.external_url)
+        response["Cache-Control"] = DOWNLOAD_CACHE_CONTROL
         _count(request, resource, resource_file)
         return response
     if not resource_file.file:
         raise Http404
     response = _file_response(resource_file)
     _count(request, resource, resource_file)
-    cacheable = public and resource.access_level == AccessLevel.PUBLIC
-    response["Cache-Control"] = PUBLIC_CACHE if cacheable else PRIVATE_CACHE
+    response["Cache-Control"] = DOWNLOAD_CACHE_CONTROL
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _visible_to_public(resource: Resource) -> bool:
-    return resource.status == Resource.Status.PUBLISHED and not resource.is_embargoed
 
 
 def _count(request, resource: Resource, resource_file: ResourceFile) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from accounts.audit import audit_trail_record_update
+from accounts.cache import content_changed
 from repository.models import ResourceFile
 from repository.uploads import PDF
 
@@ -124,6 +125,7 @@ def resource_file_text_extract(*, file_id: int) -> str:
         if changes:
             audit_trail_record_update(model=ResourceFile, object_ids=[file_id], changes=changes)
         resource_search_index_update(resource_ids=[resource_file.resource_id])
+        content_changed("repository")  # the page count shows on the resource's page
     return str(result.status)
 
 

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationType, WHORegion
-from repository.storage import protected
+from repository.storage import protected_storage
 
 
 class Topic(models.Model):
@@ -132,15 +132,21 @@ def access_level_of(user) -> int:
 
 
 class ResourceQuerySet(models.QuerySet):
+    # Who may see a resource's record (its title, its page, a link to it) is decided here and in
+    # the two methods of Resource of the same names, and nowhere else: every list, page, email,
+    # feed, alert and link calls them. Opening its files also needs the access level
+    # (`Resource.can_open_files`).
+
     def published(self, now=None):
-        """Published and past any embargo: what the public may find."""
+        """Published and past any embargo: what the public may find (`Resource.is_public`)."""
         now = now or timezone.now()
         return self.filter(status=Resource.Status.PUBLISHED).filter(
             models.Q(embargo_until__isnull=True) | models.Q(embargo_until__lte=now)
         )
 
     def visible_to(self, user, now=None):
-        """Staff see every resource (drafts as previews); others the published ones."""
+        """Staff see every resource (drafts as previews); others the published ones
+        (`Resource.is_visible_to`)."""
         return self.all() if user.is_staff else self.published(now)
 
     def made_public_since(self, since, now=None):
@@ -274,6 +280,17 @@ class Resource(models.Model):
     def is_embargoed(self) -> bool:
         return bool(self.embargo_until and self.embargo_until > timezone.now())
 
+    def is_public(self, now=None) -> bool:
+        """Published and past any embargo (`ResourceQuerySet.published`)."""
+        now = now or timezone.now()
+        return self.status == self.Status.PUBLISHED and not (
+            self.embargo_until and self.embargo_until > now
+        )
+
+    def is_visible_to(self, user, now=None) -> bool:
+        """Whether `user` may see this record (`ResourceQuerySet.visible_to`)."""
+        return bool(user.is_staff) or self.is_public(now)
+
     def can_open_files(self, user) -> bool:
         return access_level_of(user) >= self.access_level
 
@@ -317,7 +334,11 @@ class ResourceFile(models.Model):
         _("title"), max_length=300, blank=True, help_text=_("When it differs from the resource's.")
     )
     file = models.FileField(
-        _("file"), upload_to=resource_file_path, storage=protected, blank=True, max_length=300
+        _("file"),
+        upload_to=resource_file_path,
+        storage=protected_storage,
+        blank=True,
+        max_length=300,
     )
     external_url = models.URLField(_("external link"), blank=True)
     mime_type = models.CharField(_("file type"), max_length=100, blank=True, editable=False)
@@ -334,7 +355,11 @@ class ResourceFile(models.Model):
         editable=False,
     )
     thumbnail = models.ImageField(
-        _("thumbnail"), upload_to="resources/thumbnails/", blank=True, editable=False
+        _("thumbnail"),
+        upload_to="resources/thumbnails/",
+        storage=protected_storage,
+        blank=True,
+        editable=False,
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -406,6 +431,85 @@ class DownloadEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SynonymGroup(models.Model):
+    """Words and phrases that mean the same to people searching the repository, such as an
+    acronym and its words ("OOS", "out of specification"): a search for one also finds the
+    others, ranked a little below what has the very words searched for. Applied to each search
+    as it is made, so a new group needs no rebuilding of anything."""
+
+    language = models.CharField(
+        _("language"), max_length=5, choices=LanguageCode.choices, default=LanguageCode.ENGLISH
+    )
+    terms = models.TextField(
+        _("terms"),
+        help_text=_(
+            "One term per line, each an acronym, a word or a phrase, e.g. “OOS” and “out of "
+            "specification”. Case and accents do not matter."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["language", "terms"]
+        verbose_name = _("search synonyms")
+        verbose_name_plural = _("search synonyms")
+
+    def __str__(self) -> str:
+        return " = ".join(self.term_list())
+
+    def term_list(self) -> list[str]:
+        return [term.strip() for term in self.terms.splitlines() if term.strip()]
+
+    def clean(self):
+        if len(self.term_list()) < 2:
+            raise ValidationError(
+                {"terms": _("Give at least two terms, one per line, that mean the same.")}
+            )
+
+
+class FacetCount(models.Model):
+    """How many resources each option of the repository list's filters gives when no filter is
+    active and no search words, for the public and for staff: counted once after the content
+    changes (repository.facets), so that the list does not count every resource each time.
+
+    Each row is one value of one part (`kind_year`, `topic`, `topic_group`, `audience`,
+    `product_area`, `region`, `language`), as the list's statement counts them. The rows hold for
+    the content version they were counted for, until `valid_until` (the next embargo to end)."""
+
+    visibility = models.CharField(max_length=10)
+    part = models.CharField(max_length=20)
+    # NULL, not "": the statement gives no year for a resource without one (not counted).
+    value = models.CharField(max_length=200, null=True)  # noqa: DJ001
+    key2 = models.CharField(max_length=20, null=True)  # noqa: DJ001
+    count = models.PositiveIntegerField()
+    version = models.BigIntegerField()
+    valid_until = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("facet count")
+        verbose_name_plural = _("facet counts")
+        indexes = [models.Index(fields=["visibility"])]
+
+    def __str__(self) -> str:
+        return f"{self.visibility} {self.part} {self.value}: {self.count}"
+
+
+class SearchWord(models.Model):
+    """A word of the titles and summaries of public resources, with how many use it: what a
+    search that finds nothing suggests instead of a misspelt word (repository.search,
+    PostgreSQL only; a trigram index on `word`, migration 0009)."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class SearchQuery(models.Model):

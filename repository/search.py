@@ -13,21 +13,23 @@ the same documents for plain words; the index functions do nothing there.
 
 from __future__ import annotations
 
+import hashlib
+import operator
 import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
+from difflib import get_close_matches
+from functools import lru_cache, reduce
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchQueryField,
-    SearchVector,
     SearchVectorField,
-    TrigramWordSimilarity,
 )
+from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import (
     Case,
@@ -42,18 +44,30 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Substr, Upper
-from django.db.models.lookups import Exact
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    Greatest,
+    Lower,
+    StrIndex,
+    Substr,
+)
+from django.db.models.lookups import Contains, Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from lpa_portal import fragments
-from repository.models import QAItem, Resource, ResourceFile, access_level_of
+from accounts.cache import content_versions
+from accounts.ratelimits import Limit
+from repository.models import QAItem, Resource, ResourceFile, SynonymGroup, access_level_of
 from repository.models import SearchQuery as LoggedQuery
 
 CONFIG = "english"
 # Snippets are cut from the beginning of long texts only: ts_headline parses all it is given.
 MAX_SNIPPET_SOURCE_CHARS = 50_000
+# What ts_headline parses for a result's snippet, and how much of it comes before the words.
+SNIPPET_SOURCE_CHARS = 1_500
+SNIPPET_LEAD_CHARS = 300
 SNIPPET_FALLBACK_CHARS = 200
 # Exact reference or ISBN matches come before anything else.
 EXACT_MATCH_BONUS = 100.0
@@ -129,8 +143,29 @@ WHERE target.id = d.id
 """  # noqa: S608
 
 
+# The vocabulary of spelling suggestions: the words (unaccented, lower case, letters only, four
+# or more) of the titles and summaries of public resources, nothing that the public cannot read.
+_PUBLIC = "r.status = 'published' AND (r.embargo_until IS NULL OR r.embargo_until <= now())"
+_VOCABULARY_SQL = """
+SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple',
+    unaccent(concat_ws(' ', r.title, r.summary))) FROM repository_resource r WHERE {where}$$)
+WHERE length(word) BETWEEN 4 AND 100 AND word ~ '^[a-z]+$'
+"""
+_VOCABULARY_INSERT = "INSERT INTO repository_searchword (word, documents) "
+_VOCABULARY_PUBLIC_SQL = _VOCABULARY_SQL.format(where=_PUBLIC)
+VOCABULARY_REBUILD_SQL = (
+    "DELETE FROM repository_searchword; " + _VOCABULARY_INSERT + _VOCABULARY_PUBLIC_SQL  # noqa: S608
+)
+_VOCABULARY_ADD_SQL = (
+    _VOCABULARY_INSERT
+    + _VOCABULARY_SQL.format(where=f"{_PUBLIC} AND r.id IN ({{ids}})")
+    + " ON CONFLICT (word) DO NOTHING"
+)
+
+
 def resource_search_index_update(*, resource_ids: Iterable[int]) -> None:
-    """Recompute the search documents of these resources, in one statement.
+    """Recompute the search documents of these resources, in one statement, and add their new
+    words to the vocabulary of suggestions.
 
     Call it after any change of a resource, its files (extracted text), Q&A items or topics.
     Does nothing on SQLite.
@@ -140,19 +175,61 @@ def resource_search_index_update(*, resource_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where="WHERE r.id = ANY(%s)"), [ids])
-    # Searches find the new words at once (the kept search results are made again).
-    fragments.content_changed("repository")
+        # Integers only, written into the text of ts_stat's query (it takes no parameters).
+        cursor.execute(_VOCABULARY_ADD_SQL.format(ids=",".join(str(pk) for pk in ids)))
 
 
 def search_index_rebuild() -> int:
-    """Recompute the search documents of every resource; returns how many were updated."""
+    """Recompute the search documents of every resource, and the vocabulary of suggestions
+    (which then forgets the words of resources no longer public); returns how many resources
+    were updated."""
     if not _is_postgres():
         return 0
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL.format(where=""))
         updated = cursor.rowcount
-    fragments.content_changed("repository")
+        cursor.execute(VOCABULARY_REBUILD_SQL)
     return updated
+
+
+def search_correction(query: str) -> str:
+    """The query with each word that no public title or summary uses replaced by the closest
+    one that does (trigram similarity), or "" when nothing needs correcting or could be."""
+    query = normalise_query(query)
+    if not _is_postgres() or _WEB_SYNTAX.search(query):
+        return ""
+    words = [word for word in query.split() if len(word) >= 4 and word.isalpha()]
+    if not words:
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT ON (q) q, v.word FROM unnest(%s::text[]) AS q "
+            "JOIN repository_searchword v ON v.word %% lower(unaccent(q)) "
+            "ORDER BY q, similarity(v.word, lower(unaccent(q))) DESC, v.documents DESC, v.word",
+            [words],
+        )
+        best = dict(cursor.fetchall())
+    corrected = [
+        best.get(word, word) if best.get(word) != _plain(word) else word for word in query.split()
+    ]
+    changed = [a for a, b in zip(corrected, query.split(), strict=True) if a != b]
+    return " ".join(corrected) if changed else ""
+
+
+def search_any_words(query: str) -> str:
+    """The query asking for any of its words rather than all ("" for one word, or a query with
+    web syntax, whose logic was asked for)."""
+    query = normalise_query(query)
+    words = query.split()
+    if len(words) < 2 or _WEB_SYNTAX.search(query):
+        return ""
+    return " or ".join(words)
+
+
+def _plain(word: str) -> str:
+    """A word as the vocabulary holds it: lower case, without accents."""
+    text = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    return text.lower()
 
 
 # --- Query ------------------------------------------------------------------------------------
@@ -228,21 +305,70 @@ def search_filter(*, queryset: QuerySet[Resource], query: str, user) -> QuerySet
     return _sqlite_filter(queryset, query, access_level_of(user))
 
 
+def search_count(*, queryset: QuerySet[Resource], query: str, user, cap: int) -> int:
+    """How many resources of `queryset` have the search words, counted up to `cap + 1` only:
+    the count of a word in every document would read them all."""
+    matching = search_filter(queryset=queryset, query=query, user=user)
+    return matching.order_by().values("pk")[: cap + 1].count()
+
+
+def search_best_ids(
+    *, queryset: QuerySet[Resource], query: str, user, ordering: tuple, cap: int
+) -> list[int]:
+    """The ids of the first `cap` resources of `queryset` that have the search words, in the
+    order of `search_rank` then `ordering` (ties). For a query found in thousands of documents:
+    the rank is by where the words are, so the best are taken tier by tier (an exact reference
+    number, the title, the summary, the record, the content), each from its own index, and no
+    tier below is read once `cap` are found."""
+    query = normalise_query(query)
+    if not _is_postgres():
+        ranked = search_filter(queryset=queryset, query=query, user=user).annotate(
+            rank=search_rank(query=query, user=user)
+        )
+        return list(ranked.order_by("-rank", *ordering).values_list("pk", flat=True)[:cap])
+    exact = _exact(query)
+    tiers = [Q(pk__in=exact)] if exact is not None else []
+    tiers += [condition for condition, _worth in _tiers(query, access_level_of(user))]
+    # The words must all be there, as the query asks (phrases and exclusions included).
+    matching = search_filter(queryset=queryset, query=query, user=user).order_by()
+    found: list[int] = []
+    for tier in tiers:
+        more = matching.filter(tier).exclude(pk__in=found).order_by(*ordering)
+        found += list(more.values_list("pk", flat=True)[: cap - len(found)])
+        if len(found) >= cap:
+            break
+    return found
+
+
 def search_rank(*, query: str, user):
     """How well a resource matches `query` (higher first), as an expression for the resources
     that search_filter() keeps.
 
     On PostgreSQL: an exact reference number or ISBN first; then by where all the words are: in
     the title, reference or ISBN, in the summary or topics, in the body, or only in the files
-    and Q&A items the visitor may open. A resource found only by typo tolerance ranks after
-    those, by how close its title or reference is to the query.
+    and Q&A items the visitor may open. (Misspelt words are corrected before the search, see
+    `search_correction`.)
     """
     query = normalise_query(query)
     if not query:
         return Value(0.0, output_field=FloatField())
+    words = _alternative_words(query)
+    if len(words) > 1:
+        # Any of the words: the more of them, and the better placed, the better.
+        return reduce(operator.add, [search_rank(query=word, user=user) for word in words])
     if _is_postgres():
         return _pg_rank(query, access_level_of(user))
     return _sqlite_rank(query)
+
+
+def _alternative_words(query: str) -> list[str]:
+    """The words of a query of the form "a or b or c" (what `search_any_words` makes), else []."""
+    if '"' in query or re.search(r"(^|\s)-\S", query):
+        return []
+    parts = re.split(r"\s+or\s+", query, flags=re.IGNORECASE)
+    if len(parts) < 2 or any(" " in part.strip() for part in parts):
+        return []
+    return [part.strip() for part in parts if part.strip()]
 
 
 def search_snippet(*, query: str, user):
@@ -274,6 +400,8 @@ TITLE_WORTH = 1.0  # title, reference number, ISBN
 SUMMARY_WORTH = 0.4  # summary, topics
 RECORD_WORTH = 0.2  # body
 CONTENT_WORTH = 0.1  # files and Q&A items the visitor may open
+# A match of synonyms or another spelling is worth this share of the same match of the words.
+EXPANSION_WORTH = 0.9
 
 
 class _Once(Func):
@@ -311,13 +439,139 @@ class _AnyOf(Func):
         return f"{sql} = ANY(ARRAY{subquery_sql})", (*params, *subquery_params)
 
 
-def _tsquery(query: str, *, phrases: bool = True):
+def _tsquery(query: str, *, phrases: bool = True, expand: bool = False):
+    """The query as a tsquery, worked out once per statement. With `expand`, each word or
+    phrase of it that has synonyms or another spelling may be any of them (see `expansions`);
+    None when `expand` is asked for and nothing can be expanded."""
+    units = expansions(query) if expand else None
+    if expand and units is None:
+        return None
+    if units is not None:
+        # The words of a synonym anywhere in the document, not as a phrase: an index answers
+        # that alone, while a phrase needs the document of every candidate read.
+        kind = "plain"
+        combined = reduce(
+            operator.and_,
+            [
+                reduce(
+                    operator.or_,
+                    [
+                        SearchQuery(
+                            Func(Value(term), function="unaccent"), config=CONFIG, search_type=kind
+                        )
+                        for term in unit
+                    ],
+                )
+                for unit in units
+            ],
+        )
+        return _Once(combined, output_field=SearchQueryField())
     tsquery = SearchQuery(
         Func(Value(query), function="unaccent"), config=CONFIG, search_type="websearch"
     )
     if not phrases:
         tsquery = _WithoutPhrases(tsquery)
     return _Once(tsquery, output_field=SearchQueryField())
+
+
+# --- Synonyms and spellings -------------------------------------------------------------------
+
+# British and American spellings that stemming keeps apart (sterilisation, sterilization).
+_SPELLINGS = [
+    (re.compile(r"is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"iz(e|es|ed|ing|ation|ations)$"), r"is\1"),
+    (re.compile(r"ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"yz(e|es|ed|ing)$"), r"ys\1"),
+    (re.compile(r"our(s?)$"), r"or\1"),
+    (re.compile(r"([^aeiou])or(s?)$"), r"\1our\2"),
+    (re.compile(r"([bt])re(s?)$"), r"\1er\2"),
+    (
+        re.compile(r"^(paed|haem|oed|oest)"),
+        lambda m: m.group(1).replace("a", "").replace("o", "", 1),
+    ),
+]
+MAX_TERM_WORDS = 6
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower case, no accents, hyphens as spaces, no surrounding punctuation."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return [
+        token.strip(".,;:()[]")
+        for token in plain.replace("-", " ").split()
+        if token.strip(".,;:()[]")
+    ]
+
+
+def spellings(word: str) -> list[str]:
+    """The word and its other spellings (British and American), as far as the rules know."""
+    variants = [word]
+    lower = word.lower()
+    for pattern, replacement in _SPELLINGS:
+        other = pattern.sub(replacement, lower)
+        if other != lower and other not in variants and len(other) >= 4:
+            variants.append(other)
+    return variants
+
+
+def _synonym_index() -> dict[tuple[str, ...], list[str]]:
+    """The synonyms that staff keep (SynonymGroup), by the tokens of each term; kept in this
+    process for the current content version of the repository (the admin of synonyms renews
+    it), read afresh while that version cannot be known."""
+    version = content_versions()["repository"]
+    if version is None:
+        return _read_synonym_index()
+    return _synonym_index_of(version)
+
+
+@lru_cache(maxsize=4)
+def _synonym_index_of(version: int) -> dict[tuple[str, ...], list[str]]:
+    return _read_synonym_index()
+
+
+def _read_synonym_index() -> dict[tuple[str, ...], list[str]]:
+    index: dict[tuple[str, ...], list[str]] = {}
+    for group in SynonymGroup.objects.all():
+        terms = group.term_list()
+        for term in terms:
+            key = tuple(_tokens(term))
+            if key:
+                index.setdefault(key, [])
+                index[key] += [t for t in terms if t not in index[key]]
+    return index
+
+
+def expansions(query: str) -> list[list[str]] | None:
+    """The query as a list of units (a word, or the words of a known term), each with what it
+    may also be: its synonyms and other spellings; None when no unit has any, or the query uses
+    web syntax (quotes, OR, minus: exact logic asked for)."""
+    query = normalise_query(query)
+    if not query or _WEB_SYNTAX.search(query):
+        return None
+    words = [word for word in query.split() if _tokens(word)]
+    tokens = [" ".join(_tokens(word)) for word in words]
+    flat: list[tuple[str, int]] = []  # each token with the index of its word
+    for index, token in enumerate(tokens):
+        flat += [(part, index) for part in token.split()]
+    synonyms = _synonym_index()
+    units: list[list[str]] = []
+    expanded = False
+    position = 0
+    while position < len(flat):
+        for length in range(min(MAX_TERM_WORDS, len(flat) - position), 0, -1):
+            key = tuple(token for token, _word in flat[position : position + length])
+            if key in synonyms:
+                units.append(synonyms[key])
+                expanded = True
+                position += length
+                break
+        else:
+            token = flat[position][0]
+            variants = spellings(token)
+            expanded |= len(variants) > 1
+            units.append(variants)
+            position += 1
+    return units if expanded else None
 
 
 class _WithoutPhrases(Func):
@@ -327,14 +581,6 @@ class _WithoutPhrases(Func):
 
     template = "regexp_replace(%(expressions)s::text, '<(-|[0-9]+)>', '&', 'g')::tsquery"
     output_field = SearchQueryField()
-
-
-def _typo_tolerant(query: str) -> bool:
-    return len(query) >= 4 and not _WEB_SYNTAX.search(query)
-
-
-def _upper_query(query: str):
-    return _Once(Upper(Func(Value(query), function="unaccent")), output_field=models.TextField())
 
 
 def _level(level: int):
@@ -361,25 +607,37 @@ def _exact(query: str) -> QuerySet | None:
     ).values("pk")[:MAX_EXACT]
 
 
-def _close(query: str) -> QuerySet:
-    """The resources whose title or reference number is close to the query (a typo)."""
-    return (
-        Resource.objects.filter(
-            Q(TrigramWordSimilar(Upper("title"), _upper_query(query)))
-            | Q(TrigramWordSimilar(Upper("reference_number"), _upper_query(query)))
-        )
-        .order_by()
-        .values("pk")
-    )
+def _matching_tsquery(query: str):
+    """What a resource must have: the words, or their synonyms and other spellings."""
+    return _tsquery(query, expand=True) or _tsquery(query)
+
+
+def _tiers(query: str, level: int) -> list[tuple[Q, float]]:
+    """Where the words may be, best first, each with its worth: the title (with the reference
+    number and ISBN), the summary and topics, the record, the content the visitor may open.
+    A match of synonyms or another spelling comes just after the same match of the words."""
+    found = [_tsquery(query, phrases=False)]
+    expanded = _tsquery(query, phrases=False, expand=True)
+    if expanded is not None:
+        found.append(expanded)
+    places = [
+        (lambda q: Q(_Matches(_Lexemes("search_metadata", weights="a"), q)), TITLE_WORTH),
+        (lambda q: Q(_Matches(_Lexemes("search_metadata", weights="a,b"), q)), SUMMARY_WORTH),
+        (lambda q: Q(_Matches(F("search_metadata"), q)), RECORD_WORTH),
+        (
+            lambda q: Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), q)),
+            CONTENT_WORTH,
+        ),
+    ]
+    return [
+        (place(tsquery), worth * (1.0 if index == 0 else EXPANSION_WORTH))
+        for place, worth in places
+        for index, tsquery in enumerate(found)
+    ]
 
 
 def _pg_match(query: str, level: int) -> Q:
-    match = _found_by_words(_tsquery(query), level)
-    if _typo_tolerant(query):
-        # Looked up apart: the trigram indexes only narrow the candidates down, which are then
-        # compared one by one, and in a single scan with the other branches that comparison
-        # would read their search documents too.
-        match |= Q(_AnyOf(F("pk"), Subquery(_close(query))))
+    match = _found_by_words(_matching_tsquery(query), level)
     exact = _exact(query)
     if exact is not None:
         match |= Q(_AnyOf(F("pk"), Subquery(exact)))
@@ -389,30 +647,14 @@ def _pg_match(query: str, level: int) -> Q:
 def _pg_rank(query: str, level: int):
     # Where the words are is what counts here, not whether they form the phrases asked for:
     # the match has checked that.
-    tsquery = _tsquery(query, phrases=False)
 
     def among(condition) -> Q:
         # A hashed set of ids, which an index gives, rather than a test of every row's document.
         return Q(pk__in=Resource.objects.filter(condition).values("pk"))
 
-    typo = Value(0.0)
-    if _typo_tolerant(query):
-        typo = CONTENT_WORTH * Greatest(
-            TrigramWordSimilarity(_upper_query(query), Upper("title")),
-            TrigramWordSimilarity(_upper_query(query), Upper("reference_number")),
-        )
     rank = Case(
-        When(among(_Matches(_Lexemes("search_metadata", weights="a"), tsquery)), then=TITLE_WORTH),
-        When(
-            among(_Matches(_Lexemes("search_metadata", weights="a,b"), tsquery)),
-            then=SUMMARY_WORTH,
-        ),
-        When(among(_Matches(F("search_metadata"), tsquery)), then=RECORD_WORTH),
-        When(
-            among(Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery))),
-            then=CONTENT_WORTH,
-        ),
-        default=typo,
+        *[When(among(condition), then=worth) for condition, worth in _tiers(query, level)],
+        default=Value(0.0),
         output_field=FloatField(),
     )
     exact = _exact(query)
@@ -424,32 +666,48 @@ def _pg_rank(query: str, level: int):
 
 
 def _pg_snippet(query: str, level: int):
-    tsquery = _tsquery(query)
+    tsquery = _matching_tsquery(query)
     token = secrets.token_hex(8)
     start, stop = f"lpamark{token}start", f"lpamark{token}stop"
-    # ts_headline parses all the text it is given: the content only when the words are in it
-    # but not in the summary and body already (the part of them that the full text would
-    # quote). Without the words (found by typo tolerance) both begin the same.
-    in_metadata_text = Q(
-        _Matches(
-            SearchVector(Substr(_metadata_text(), 1, MAX_SNIPPET_SOURCE_CHARS), config=CONFIG),
-            tsquery,
-        )
+    # ts_headline parses all the text it is given, at a cost that grows quickly with its length:
+    # it gets the summary and body (cut), or, when the words are only in the content that the
+    # visitor may open, a window of that content around where the first word first occurs.
+    in_content_only = (
+        Q(access_level__lte=level)
+        & Q(_Matches(F("search_full"), tsquery))
+        & ~Q(_Matches(F("search_metadata"), tsquery))
     )
-    in_content = Q(access_level__lte=level) & Q(_Matches(F("search_full"), tsquery))
     headline = SearchHeadline(
         Case(
-            When(in_content & ~in_metadata_text, then=_full_text()),
-            default=_metadata_text(),
+            When(in_content_only, then=_window(_full_text(), _probe(query))),
+            default=Substr(_metadata_text(), 1, SNIPPET_SOURCE_CHARS),
             output_field=models.TextField(),
         ),
         tsquery,
         config=CONFIG,
         start_sel=start,
         stop_sel=stop,
-        max_fragments=2,
+        max_fragments=1,
+        max_words=30,
+        min_words=15,
     )
     return ExpressionWrapper(headline, output_field=_Snippet(start=start, stop=stop))
+
+
+def _probe(query: str) -> str:
+    """What to look for in a text to find where the search words are: the start of the first
+    word (its stem, about), in lower case."""
+    words = [w.strip('"') for w in query.split() if w.strip('"') and not w.startswith("-")]
+    words = [w for w in words if w.lower() != "or"]
+    return words[0][:5].lower() if words else ""
+
+
+def _window(text, probe: str):
+    """About SNIPPET_SOURCE_CHARS of `text`, from a little before the first place of `probe`
+    (the beginning when it is not there)."""
+    place = StrIndex(Lower(text), Value(probe))
+    begin = Greatest(place - SNIPPET_LEAD_CHARS, Value(1))
+    return Substr(text, begin, SNIPPET_SOURCE_CHARS)
 
 
 def _metadata_text():
@@ -498,44 +756,145 @@ def _words(query: str) -> list[str]:
     return [word.strip('"') for word in query.split()[:MAX_WORDS] if word.strip('"')]
 
 
-def _sqlite_filter(queryset: QuerySet[Resource], query: str, level: int) -> QuerySet[Resource]:
-    for word in _words(query):
-        content = Resource.objects.filter(
-            Q(qa_items__question__icontains=word)
-            | Q(qa_items__answer__icontains=word)
-            | Q(files__extracted_text__icontains=word)
-        ).values("pk")
-        queryset = queryset.filter(
-            Q(title__icontains=word)
-            | Q(reference_number__icontains=word)
+def fold(text: str) -> str:
+    """Text as the SQLite search compares it: lower case, without accents, hyphens as spaces
+    (registered as the SQL function `portal_fold` on SQLite connections, see repository.apps)."""
+    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return plain.lower().replace("-", " ")
+
+
+class _Fold(Func):
+    function = "portal_fold"
+    output_field = models.TextField()
+
+
+def _sqlite_units(query: str) -> list[list[str]]:
+    """Each word of the query (or the words of a known term) with what it may also be: its
+    synonyms, its other spellings and, for a word no public title or summary uses, the closest
+    words that some do (the demo's typo tolerance; PostgreSQL corrects from its vocabulary)."""
+    if re.search(r"\sor\s", query, re.IGNORECASE):
+        # Any of the words (a fallback of the list, or asked for).
+        words = [w for w in _words(query) if w.lower() != "or"]
+        units = [[variant for word in words for variant in spellings(word)]]
+    else:
+        units = expansions(query) or [[word] for word in _words(query)]
+    vocabulary = _sqlite_vocabulary()
+    units = [unit for unit in units if any(fold(term).split() for term in unit)]
+    for unit in units:
+        for term in list(unit):
+            word = fold(term)
+            if " " not in word and len(word) >= 4 and word not in vocabulary:
+                unit += get_close_matches(word, vocabulary, n=2, cutoff=0.8)
+    return units
+
+
+def _sqlite_vocabulary() -> list[str]:
+    words: set[str] = set()
+    for title, summary in Resource.objects.published().values_list("title", "summary"):
+        words.update(word for word in re.findall(r"[a-z]+", fold(f"{title} {summary}")))
+    return sorted(word for word in words if len(word) >= 4)
+
+
+def _sqlite_has(term: str, level: int) -> Q:
+    """The folded words of `term` are all in the resource's record, or in the content that the
+    visitor may open."""
+    condition = Q()
+    for word in fold(term).split():
+        content = Resource.objects.annotate(
+            question=_Fold("qa_items__question"),
+            answer=_Fold("qa_items__answer"),
+            text=_Fold("files__extracted_text"),
+        ).filter(Q(question__contains=word) | Q(answer__contains=word) | Q(text__contains=word))
+        topics = Resource.objects.annotate(topic=_Fold("topics__name")).filter(topic__contains=word)
+        condition &= (
+            Q(f_title__contains=word)
+            | Q(f_reference__contains=word)
             | Q(isbn__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(body__icontains=word)
-            | Q(pk__in=Resource.objects.filter(topics__name__icontains=word).values("pk"))
-            | Q(access_level__lte=level, pk__in=content)
+            | Q(f_summary__contains=word)
+            | Q(f_body__contains=word)
+            | Q(pk__in=topics.values("pk"))
+            | Q(access_level__lte=level, pk__in=content.values("pk"))
+        )
+    return condition
+
+
+def _sqlite_filter(queryset: QuerySet[Resource], query: str, level: int) -> QuerySet[Resource]:
+    queryset = queryset.annotate(
+        f_title=_Fold("title"),
+        f_reference=_Fold("reference_number"),
+        f_summary=_Fold("summary"),
+        f_body=_Fold("body"),
+    )
+    for unit in _sqlite_units(query):
+        queryset = queryset.filter(
+            reduce(operator.or_, [_sqlite_has(term, level) for term in unit])
         )
     return queryset
 
 
 def _sqlite_rank(query: str):
-    in_title = Q()
-    for word in _words(query):
-        in_title &= Q(title__icontains=word)
-    return Case(When(in_title, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+    """The title first, then the summary, then anywhere in the record."""
+
+    def all_in(field: str) -> Q:
+        condition = Q()
+        for unit in _sqlite_units(query):
+            condition &= reduce(
+                operator.or_,
+                [
+                    reduce(
+                        operator.and_,
+                        [Q(Contains(_Fold(field), Value(w))) for w in fold(term).split()],
+                        Q(),
+                    )
+                    for term in unit
+                ],
+            )
+        return condition
+
+    in_title, in_summary = all_in("title"), all_in("summary")
+    if not in_title:  # nothing to compare (a query of punctuation only)
+        return Value(RECORD_WORTH, output_field=FloatField())
+    return Case(
+        When(in_title, then=Value(TITLE_WORTH)),
+        When(in_summary, then=Value(SUMMARY_WORTH)),
+        default=Value(RECORD_WORTH),
+        output_field=FloatField(),
+    )
 
 
 # --- Log --------------------------------------------------------------------------------------
 
 
-def search_query_log(*, query: str, results: int, filters: dict) -> LoggedQuery | None:
+# A visitor's search is kept once an hour, and at most this many of a visitor's searches an hour,
+# so that nobody can fill the editors' report of what people search for.
+SEARCH_LOG_REPEAT_SECONDS = 60 * 60
+SEARCH_LOG_PER_VISITOR = Limit("search-log", limit=30, seconds=60 * 60)
+
+
+def search_query_log(
+    *, query: str, results: int, filters: dict, visitor: str = ""
+) -> LoggedQuery | None:
     """Keep what was searched, for editors to see what people look for: the normalised words,
     the number of results and the filters, nothing about who searched. Empty queries are not
-    kept."""
+    kept. With `visitor` (`accounts.ratelimits.visitor_key`), the same search by the same
+    visitor is kept once an hour, and a visitor's searches beyond the limit are not kept; while
+    the shared cache is unreachable, nothing from visitors is kept."""
     normalised = normalise_query(query).lower()
     if not normalised:
+        return None
+    if visitor and not _search_log_admits(visitor, normalised, filters):
         return None
     return LoggedQuery.objects.create(
         query=normalised,
         results=results,
         filters={key: str(value)[:100] for key, value in filters.items() if value},
     )
+
+
+def _search_log_admits(visitor: str, query: str, filters: dict) -> bool:
+    seen = hashlib.sha256(f"{visitor}\n{query}\n{sorted(filters.items())}".encode()).hexdigest()
+    try:
+        first = cache.add(f"search-log:{seen}", 1, SEARCH_LOG_REPEAT_SECONDS)
+    except Exception:
+        return False
+    return first and SEARCH_LOG_PER_VISITOR.hit(visitor)

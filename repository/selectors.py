@@ -9,8 +9,10 @@ Two rules run through every function here (see repository.models):
 
 from __future__ import annotations
 
+import operator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
@@ -18,6 +20,8 @@ from django.db.models import (
     BooleanField,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     Prefetch,
     Q,
     QuerySet,
@@ -28,8 +32,10 @@ from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.http import QueryDict
 from django.utils import timezone
 
+from accounts.cache import content_versions
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
+    FacetCount,
     LanguageCode,
     QAItem,
     Resource,
@@ -38,6 +44,10 @@ from repository.models import (
 )
 from repository.search import (
     normalise_query,
+    search_any_words,
+    search_best_ids,
+    search_correction,
+    search_count,
     search_filter,
     search_query_log,
     search_rank,
@@ -45,6 +55,9 @@ from repository.search import (
 )
 
 PAGE_SIZE = 20
+# A search whose words are in more resources than this lists the best SEARCH_CAP of them.
+SEARCH_CAP = 500
+FACET_VISIBILITY_PUBLIC, FACET_VISIBILITY_STAFF = "public", "staff"
 TOPIC_EVENTS = 10
 
 FACETS = ["type", "topic", "audience", "product_area", "language", "year", "region"]
@@ -72,7 +85,7 @@ CARD_DEFERRED = ("body", "citation", "search_metadata", "search_full")
 class FacetOption:
     value: str
     label: str
-    count: int
+    count: int | None  # None: not counted
     selected: bool
     level: int = 0
 
@@ -107,6 +120,13 @@ class ResourceList:
     sort: str
     suggestions: list[Suggestion]
     broad_topics: list[Topic]
+    # The search words are in more than SEARCH_CAP resources: `total` is the SEARCH_CAP best,
+    # and the facets have no counts.
+    capped: bool = False
+    # The words asked for found nothing: `query` is the closest words that the portal knows.
+    corrected: bool = False
+    # No resource has all the words: `query` asks for any of them.
+    some_words: bool = False
 
     @property
     def active_facets(self) -> list[Facet]:
@@ -122,17 +142,22 @@ def _visible(user) -> QuerySet[Resource]:
     return Resource.objects.visible_to(user)
 
 
-def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
+def search_words(*, params: QueryDict) -> str:
+    """The search words of a list's parameters, as the search reads them ("" for none)."""
+    return normalise_query(params.get("q", ""))
+
+
+def resource_list(*, params: QueryDict, user) -> ResourceList:
     """The filtered, searched, sorted and paginated list.
 
     One statement (see `_count`) works out the total, every facet and the ids of the page from
     the visible resources that match the search words: each facet counts the resources its
     options would give together with the search words and every *other* active filter, so the
     number of queries never grows with the data, and no row of the matching resources leaves the
-    database but those of the page. A search on the first page is logged, anonymously.
+    database but those of the page.
     """
     params = params.copy()
-    query = normalise_query(params.get("q", ""))
+    query = search_words(params=params)
     sort = params.get("sort", "")
     if sort not in ORDERINGS or (sort == "relevance" and not query):
         sort = "relevance" if query else "newest"
@@ -141,18 +166,56 @@ def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
     valid = filterset.is_valid()
     topics = list(Topic.objects.only("slug", "name", "parent_id", "order"))
     conditions = filterset.conditions() if valid else {}
-    counted = (
-        _count(visible, query, user, sort, conditions, _page_offset(params.get("page")))
-        if valid
-        else _Counted()
-    )
-    # The statement chose the page by the paginator's rules: the same page as this one.
-    paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
-    page = paginator.get_page(params.get("page"))
-    page.object_list = _page_resources(counted.page, query, user)
+    found, corrected, some_words = 0, "", False
+    if query and valid:
+        found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+        if not found:
+            # Nothing has these words: a misspelt one, maybe; the closest words used instead.
+            corrected = search_correction(query)
+            if corrected:
+                query = corrected
+                found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+        if not found and (any_words := search_any_words(query)):
+            # Still nothing has all of them: the resources with some of them, said so.
+            query, some_words = any_words, True
+            found = search_count(queryset=visible, query=query, user=user, cap=SEARCH_CAP)
+    if found > SEARCH_CAP:
+        # Words found in thousands of documents: the best SEARCH_CAP of those that pass the
+        # filters are the list, and the facets give no counts (they would read every match).
+        ids = search_best_ids(
+            queryset=visible.filter(*conditions.values()),
+            query=query,
+            user=user,
+            ordering=ORDERINGS[sort][1:] if sort == "relevance" else ORDERINGS[sort],
+            cap=SEARCH_CAP,
+        )
+        paginator = Paginator(ids, PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
+        page.object_list = _page_resources(list(page.object_list), query, user)
+        counted = None
+    elif valid and not query and not conditions and (stored := stored_facet_counts(user)):
+        # The whole list: its counts were counted after the last change of the content.
+        counted = _Counted(rows=stored)
+        paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
+        start = (page.number - 1) * PAGE_SIZE
+        ordered = visible.order_by(*ORDERINGS[sort]).values_list("pk", flat=True)
+        page.object_list = _page_resources(list(ordered[start : start + PAGE_SIZE]), query, user)
+    else:
+        stored = stored_facet_counts(user) if valid and not query and len(conditions) == 1 else None
+        counted = (
+            _count(visible, query, user, sort, conditions, _page_offset(params.get("page")), stored)
+            if valid
+            else _Counted()
+        )
+        # The statement chose the page by the paginator's rules: the same page as this one.
+        paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
+        page.object_list = _page_resources(counted.page, query, user)
     facets = _facets(params, visible, query, counted, filterset, topics) if valid else []
-    suggestions = _suggestions(params, counted, facets) if valid and paginator.count == 0 else []
-    result = ResourceList(
+    no_results = counted is not None and paginator.count == 0
+    suggestions = _suggestions(params, counted, facets) if valid and no_results else []
+    return ResourceList(
         filterset=filterset,
         page=page,
         facets=facets,
@@ -161,16 +224,18 @@ def resource_list(*, params: QueryDict, user, log: bool = True) -> ResourceList:
         sort=sort,
         suggestions=suggestions,
         broad_topics=[topic for topic in topics if topic.parent_id is None],
+        capped=counted is None,
+        corrected=bool(corrected),
+        some_words=some_words,
     )
-    if log:
-        log_search(params=params, query=query, total=result.total, filters=result.filters)
-    return result
 
 
-def log_search(*, params: QueryDict, query: str, total: int, filters: dict[str, str]) -> None:
+def log_search(
+    *, params: QueryDict, query: str, total: int, filters: dict[str, str], visitor: str = ""
+) -> None:
     """Log a search on its first page, anonymously (see repository.search.search_query_log)."""
     if query and params.get("page", "1") in ("", "1"):
-        search_query_log(query=query, results=total, filters=filters)
+        search_query_log(query=query, results=total, filters=filters, visitor=visitor)
 
 
 class _Sized:
@@ -249,10 +314,29 @@ def _count(
     sort: str,
     conditions: dict[str, Q],
     offset: int,
+    stored: dict[str, list[tuple]] | None = None,
 ) -> _Counted:
     """One statement: the matching resources (`m`: id, kind, year, place in the order, whether
     each passes each active filter) are found once, then grouped by kind and year, joined to the
-    rows that tie them to the values of each facet on a relation, and the page cut from them."""
+    rows that tie them to the values of each facet on a relation, and the page cut from them.
+
+    Only the resources that pass all the active filters but one at most can count in a facet, so
+    `m` holds only those. With one filter and the counts of the whole list (`stored`), that
+    filter's own facet comes from them and `m` is only what passes the filter."""
+    if stored is not None and len(conditions) == 1:
+        ((name, condition),) = conditions.items()
+        counted = _count(visible.filter(condition), query, user, sort, {}, offset)
+        return _with_stored(counted, name, stored)
+    if len(conditions) >= 2:
+        visible = visible.filter(
+            reduce(
+                operator.or_,
+                [
+                    reduce(operator.and_, [c for other, c in conditions.items() if other != name])
+                    for name in conditions
+                ],
+            )
+        )
     names = list(conditions)
     matching = (
         _ordered(visible, query, user, sort)
@@ -373,6 +457,59 @@ def _count(
     return counted
 
 
+def _with_stored(counted: _Counted, name: str, stored: dict[str, list[tuple]]) -> _Counted:
+    """The counts of a list with one active filter, `name`: those of the list itself (what
+    passes it), and, left without it, those of the whole list (`stored`)."""
+    rows: dict[str, list[tuple]] = {}
+    for part in set(counted.rows) | set(stored):
+        filtered = {(row[0], row[1]): row[2] for row in counted.rows.get(part, [])}
+        whole = {(row[0], row[1]): row[2] for row in stored.get(part, [])}
+        rows[part] = [
+            (value, key2, filtered.get((value, key2), 0), whole.get((value, key2), 0))
+            for value, key2 in {**whole, **filtered}
+        ]
+    return _Counted(names=[name], rows=rows, page=counted.page)
+
+
+def stored_facet_counts(user) -> dict[str, list[tuple]] | None:
+    """The counts of the whole list for this visitor (public or staff) as the list's statement
+    gives them, if they were counted for the current content and no embargo has ended since;
+    else None (the list counts for itself, and a new count is asked for when time made them
+    old)."""
+    visibility = FACET_VISIBILITY_STAFF if user.is_staff else FACET_VISIBILITY_PUBLIC
+    rows = list(
+        FacetCount.objects.filter(visibility=visibility).values_list(
+            "part", "value", "key2", "count", "version", "valid_until"
+        )
+    )
+    if not rows:
+        return None
+    version, valid_until = rows[0][4], rows[0][5]
+    if valid_until is not None and valid_until <= timezone.now():
+        from repository.tasks import facet_counts_refresh_ask
+
+        facet_counts_refresh_ask()
+        return None
+    current = content_versions()["repository"]
+    if current is None or version != current:
+        return None
+    stored: dict[str, list[tuple]] = {}
+    for part, value, key2, count, _version, _until in rows:
+        if part != "none":
+            stored.setdefault(part, []).append((value, key2, count))
+    return stored
+
+
+def whole_list_counts(*, user) -> dict[str, list[tuple]]:
+    """The counts of the whole list (no search words, no filter) for this visitor: what
+    `stored_facet_counts` gives back once they are stored."""
+    counted = _count(_visible(user), "", user, "newest", {}, 0)
+    return {
+        part: [(value, key2, count) for value, key2, count in rows]
+        for part, rows in counted.rows.items()
+    }
+
+
 def _page_resources(pks: list[int], query: str, user) -> list[Resource]:
     """The resources of one page, in this order, with what their cards show."""
     if not pks:
@@ -418,17 +555,21 @@ def _facets(
     params: QueryDict,
     visible: QuerySet,
     query: str,
-    counted: _Counted,
+    counted: _Counted | None,
     filterset: ResourceFilter,
     topics: list[Topic],
 ) -> list[Facet]:
+    """The facets and their options; each option with the number of resources it gives, or
+    None when that is not counted (`counted` is None: a search capped at SEARCH_CAP)."""
     selected = {name: params.get(name, "") for name in FACETS}
     slugs = {str(topic.pk): topic.slug for topic in topics}
     facets = []
 
     def facet(name: str, options: list[tuple[str, str, int]]):
         but = name if selected[name] else ""
-        if name == "type":
+        if counted is None:
+            counts = None
+        elif name == "type":
             counts = counted.counts("kind_year", but=but)
         elif name == "year":
             counts = counted.counts("kind_year", but=but, key=1)
@@ -448,7 +589,7 @@ def _facets(
                     FacetOption(
                         value=value,
                         label=str(label),
-                        count=counts.get(value, 0),
+                        count=None if counts is None else counts.get(value, 0),
                         selected=selected[name] == value,
                         level=level,
                     )
@@ -464,15 +605,17 @@ def _facets(
     facet("topic", _topic_options(topics))
     for name in ("audience", "product_area", "language"):
         facet(name, choices(name))
-    # Every year of the visible resources, whatever the search: a chosen year stays in the list.
+    # With search words, the years from the first to the last of the visible resources (two
+    # reads of an index), whatever the words find: a chosen year stays in the list.
     if query:
-        years = {
-            str(year)
-            for year in visible.exclude(publication_year=None)
-            .order_by()
-            .values_list("publication_year", flat=True)
-            .distinct()
-        }
+        span = visible.order_by().aggregate(
+            first=Min("publication_year"), last=Max("publication_year")
+        )
+        years = (
+            {str(year) for year in range(span["first"], span["last"] + 1)}
+            if span["first"] is not None
+            else set()
+        )
     else:
         years = {year for _kind, year, *_counts in counted.rows.get("kind_year", []) if year}
     if selected["year"].isdigit():
@@ -543,13 +686,6 @@ class ResourceDetail:
         return next((f for f in self.files if f.file and f.mime_type == "application/pdf"), None)
 
 
-def is_public(resource: Resource, now=None) -> bool:
-    now = now or timezone.now()
-    return resource.status == Resource.Status.PUBLISHED and not (
-        resource.embargo_until and resource.embargo_until > now
-    )
-
-
 def resource_record(*, slug: str, user) -> Resource:
     """The resource's record, if the visitor may see it (else Resource.DoesNotExist): what the
     page's title and description need; `resource_detail` reads the rest."""
@@ -594,7 +730,7 @@ def resource_detail(*, resource: Resource, user) -> ResourceDetail:
     can_open = resource.can_open_files(user)
     qa_items = list(resource.qa_items.select_related("topic")) if can_open else []
     supersedes = resource.supersedes
-    if supersedes is not None and not (user.is_staff or is_public(supersedes)):
+    if supersedes is not None and not supersedes.is_visible_to(user):
         supersedes = None
     return ResourceDetail(
         resource=resource,

@@ -15,11 +15,11 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
@@ -27,11 +27,14 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.cache import content_changed, content_versions
+from accounts.ratelimits import visitor_key
 from repository.extraction import text_extraction_queue
 from repository.models import (
     AccessLevel,
     Audience,
     DownloadEvent,
+    FacetCount,
     LanguageCode,
     ProductArea,
     Region,
@@ -54,10 +57,79 @@ Status = Resource.Status
 
 
 def search_index_update_on_commit(resource_ids: Iterable[int]) -> None:
-    """Recompute the search documents of these resources once the transaction commits."""
+    """These resources changed: recompute their search documents once the transaction commits,
+    renew the repository's content version (the kept parts of pages showing it) and count the
+    facets of the list again."""
     ids = sorted(set(resource_ids))
     if ids:
         transaction.on_commit(lambda: _search_index_update(ids))
+        content_changed("repository")
+        transaction.on_commit(facet_counts_refresh_queue)
+
+
+def facet_counts_refresh_queue() -> None:
+    from repository.tasks import refresh_facet_counts
+
+    try:
+        refresh_facet_counts.enqueue()
+    except Exception:
+        # The list then counts for itself until the next change; nothing is lost.
+        logger.exception("Could not queue the count of the list's facets")
+
+
+@transaction.atomic
+def facet_counts_refresh() -> int:
+    """Count the facets of the whole repository list, for the public and for staff, and keep
+    them (FacetCount), for the content version of now and until the next embargo ends;
+    returns how many rows were stored."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from repository.selectors import (
+        FACET_VISIBILITY_PUBLIC,
+        FACET_VISIBILITY_STAFF,
+        whole_list_counts,
+    )
+
+    # The version is read first: a change while counting makes these counts old at once.
+    version = content_versions()["repository"]
+    if version is None:
+        return 0  # the cache is unreachable: nobody could tell the counts current
+    now = timezone.now()
+    valid_until = (
+        Resource.objects.filter(embargo_until__gt=now)
+        .order_by("embargo_until")
+        .values_list("embargo_until", flat=True)
+        .first()
+    )
+    staff = AnonymousUser()
+    staff.is_staff = True
+    rows = []
+    for visibility, user in (
+        (FACET_VISIBILITY_PUBLIC, AnonymousUser()),
+        (FACET_VISIBILITY_STAFF, staff),
+    ):
+        counted = whole_list_counts(user=user)
+        # A first row that stands for the whole list, so that an empty list is stored too.
+        parts = [("none", None, None, 0)] + [
+            (part, value, key2, count)
+            for part, values in counted.items()
+            for value, key2, count in values
+        ]
+        rows += [
+            FacetCount(
+                visibility=visibility,
+                part=part,
+                value=value,
+                key2=key2,
+                count=count,
+                version=version,
+                valid_until=valid_until,
+            )
+            for part, value, key2, count in parts
+        ]
+    FacetCount.objects.all().delete()
+    FacetCount.objects.bulk_create(rows)
+    return len(rows)
 
 
 def _search_index_update(ids: list[int]) -> None:
@@ -591,8 +663,9 @@ def _free_slug(title: str, taken_in_file: dict[str, int]) -> str:
 
 # --- Downloads -----------------------------------------------------------------------------------
 
-# Downloads by the same visitor of the same file within this time are counted once.
-REPEAT_WINDOW = timedelta(minutes=30)
+# A visitor's downloads of a file are counted once a day (the salt of the visitor's hash changes
+# daily); the cache remembers a counted one this long.
+REPEAT_SECONDS = 24 * 60 * 60
 # Crawlers and link-preview fetchers are not people downloading a document. Command-line tools
 # (curl, wget) and headless browsers are counted: people use them, and the repeat window keeps
 # their repeats out.
@@ -615,61 +688,41 @@ def _daily_salt(day: date) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
-def visitor_hash(*, ip: str, user_agent: str, day: date) -> str:
-    """A salted hash of the visitor, never the address itself."""
+def visitor_hash(*, visitor: str, day: date) -> str:
+    """A salted hash of the visitor (`accounts.ratelimits.visitor_key`), never the address."""
     digest = hashlib.sha256(_daily_salt(day))
-    digest.update(f"{ip}\n{user_agent}".encode("utf-8", "replace"))
+    digest.update(visitor.encode("utf-8", "replace"))
     return digest.hexdigest()
-
-
-def client_ip(request) -> str:
-    """The visitor's address as allauth's rate limits see it (same proxy settings)."""
-    from allauth.account.adapter import get_adapter
-
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except PermissionDenied:
-        return ""
 
 
 def download_record(*, request, resource: Resource, file: ResourceFile) -> bool:
     """Count a download of `file` unless it is a crawler's or a repeat; returns whether it was
     counted.
 
-    What is kept is a salted hash of the visitor (address and browser, with a salt that changes
-    daily), never the address; for signed-in people their WHO region and type of organisation.
-    A repeat is the same visitor and file within 30 minutes: checked atomically in the shared
-    cache and, as the source of truth, in the database. Previews of resources the public cannot
-    see (drafts, embargoed) are not counted.
+    A download counts once per file, visitor and day (UTC), where a visitor is the signed-in
+    person or, for anonymous visitors, their address (IPv6 by its /64 network), whatever browser
+    they say they use: changing the User-Agent does not count again. What is kept is a hash of
+    the visitor with a salt that changes daily, never the address or the person; for signed-in
+    people their WHO region and type of organisation. A repeat is found in the shared cache and,
+    as the source of truth, in the database. Previews of resources the public cannot see
+    (drafts, embargoed) are not counted.
     """
-    user_agent = request.META.get("HTTP_USER_AGENT", "")[:500]
-    if is_bot(user_agent):
-        return False
-    if resource.status != Status.PUBLISHED or resource.is_embargoed:
+    if is_bot(request.META.get("HTTP_USER_AGENT", "")):
         return False
     now = timezone.now()
-    ip = client_ip(request)
-    today = timezone.localdate(now)
-    current = visitor_hash(ip=ip, user_agent=user_agent, day=today)
-    # Across midnight the salt changes: the visitor of a few minutes ago had yesterday's hash.
-    window_start = now - REPEAT_WINDOW
-    hashes = {
-        current,
-        visitor_hash(ip=ip, user_agent=user_agent, day=timezone.localdate(window_start)),
-    }
+    if not resource.is_public(now):
+        return False
+    current = visitor_hash(visitor=visitor_key(request), day=timezone.localdate(now))
     cache_key = f"repository:download:{current}:{file.pk}"
     try:
-        if not cache.add(cache_key, 1, timeout=int(REPEAT_WINDOW.total_seconds())):
+        if not cache.add(cache_key, 1, timeout=REPEAT_SECONDS):
             return False
-    except Exception:
-        # The shared cache is down: the database alone tells a repeat; the download goes on.
-        logger.warning("Cache unreachable; download repeats checked in the database only")
+    except Exception:  # the cache is unreachable: the database alone decides
+        logger.warning("Download of file %s counted without the cache", file.pk)
     user = request.user
     try:
         with transaction.atomic():
-            if DownloadEvent.objects.filter(
-                visitor_hash__in=hashes, file=file, created_at__gte=window_start
-            ).exists():
+            if DownloadEvent.objects.filter(visitor_hash=current, file=file).exists():
                 return False
             DownloadEvent.objects.create(
                 resource=resource,

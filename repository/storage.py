@@ -1,39 +1,71 @@
-"""Where the repository's files are kept, and what says that the file store is unavailable.
+"""Where repository files are stored: apart from public images, and never reachable by a URL.
 
-The files of resources live in the "protected" storage (settings.STORAGES): a folder outside
-MEDIA_ROOT for a local run, a private bucket of an S3-compatible object store in production.
-They are never served by URL; only the download view sends them, after checking access.
+Files of resources (which may be drafts, embargoed, withdrawn or for regulators only) go to the
+storage named "protected" in STORAGES; public images (event banners and their renditions) to
+"default". Nothing serves the protected storage by path: the download view checks access, then
+streams the file, hands it to nginx (`X-Accel-Redirect` to an internal location) or, on object
+storage, to a short-lived signed URL. On a single machine the protected files live in
+PROTECTED_MEDIA_ROOT (`var/protected/` by default), outside MEDIA_ROOT, which `make run` serves;
+in production in a private bucket of an S3-compatible object store.
+
+Also here: what says that the object store is unavailable (`storage_unavailable`).
 """
 
 from __future__ import annotations
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as StoreConnectionError
-from django.core.files.storage import storages
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.utils.functional import LazyObject, empty
+from django.utils.functional import LazyObject, cached_property, empty
+from django.utils.translation import gettext_lazy as _
 
 PROTECTED = "protected"
 
 
+class ProtectedFileSystemStorage(FileSystemStorage):
+    """Files on the local disk, in PROTECTED_MEDIA_ROOT, with no URL."""
+
+    def __init__(self, location=None, **kwargs):
+        kwargs.pop("base_url", None)
+        super().__init__(location=location, **kwargs)
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PROTECTED_MEDIA_ROOT)
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PROTECTED_MEDIA_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+    def url(self, name):
+        raise ValueError(_("Protected files have no URL: they are sent by the download view."))
+
+
 class _ProtectedStorage(LazyObject):
+    """storages["protected"], looked up when first used, and again when STORAGES changes (the
+    tests put the files in a real object store): the model field keeps this one object."""
+
     def _setup(self):
         self._wrapped = storages[PROTECTED]
 
 
-protected_storage = _ProtectedStorage()
-
-
-def protected() -> _ProtectedStorage:
-    """The storage of repository files (a FileField's `storage=` callable)."""
-    return protected_storage
+_protected = _ProtectedStorage()
 
 
 @receiver(setting_changed)
 def _storages_changed(*, setting, **kwargs) -> None:
     if setting == "STORAGES":
-        protected_storage._wrapped = empty
+        _protected._wrapped = empty
+
+
+def protected_storage():
+    """The storage of repository files (a callable, so that settings choose it at run time)."""
+    return _protected
 
 
 def storage_unavailable(error: BaseException) -> bool:

@@ -44,6 +44,11 @@ HEAD_BYTES = 8192
 # An Office file's list of parts is small; a larger one is not read (zip bombs).
 MAX_CONTENT_TYPES_BYTES = 1024 * 1024
 MAX_ZIP_ENTRIES = 20_000
+# An Office file unpacks to at most this many times the upload limit, and no part of it to more
+# than this many times its packed size (beyond a megabyte): more is a zip bomb, built to exhaust
+# whatever reads it later (indexing, previews, the reader's own machine).
+MAX_UNPACKED_RATIO_TO_LIMIT = 10
+MAX_PART_COMPRESSION_RATIO = 100
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -210,6 +215,7 @@ def _office_type(file) -> str:
             infos = archive.infolist()
             if len(infos) > MAX_ZIP_ENTRIES:
                 raise not_office
+            _check_unpacked_size(infos)
             names = {info.filename.lower() for info in infos}
             if "[content_types].xml" not in names:
                 raise not_office
@@ -242,6 +248,28 @@ def _office_type(file) -> str:
         if part in names:
             return mime_type
     raise not_office
+
+
+def _check_unpacked_size(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse an archive that unpacks to far more than it weighs, from the sizes its directory
+    declares (nothing is unpacked to find out)."""
+    limit_mb = settings.RESOURCE_MAX_UPLOAD_MB
+    unpacked = sum(info.file_size for info in infos)
+    extreme = any(
+        info.file_size > 1024 * 1024
+        and info.file_size > MAX_PART_COMPRESSION_RATIO * max(info.compress_size, 1)
+        for info in infos
+    )
+    if unpacked > MAX_UNPACKED_RATIO_TO_LIMIT * limit_mb * 1024 * 1024 or extreme:
+        raise _refuse(
+            _(
+                "This Office file unpacks to %(size)s MB, far more than it weighs: it is refused, "
+                "as files built to overload whoever opens them are. Save it again from Word, "
+                "Excel or PowerPoint, or as PDF, and upload that."
+            ),
+            "zip_bomb",
+            size=f"{unpacked / (1024 * 1024):.0f}",
+        )
 
 
 def _check_image(file, mime_type: str) -> None:
@@ -282,12 +310,12 @@ def _check_image(file, mime_type: str) -> None:
 PROBE_NAME = "lpa-portal-probe/never-stored"
 
 
-def storage_available_check(storage: Storage = protected_storage) -> None:
+def storage_available_check(storage: Storage | None = None) -> None:
     """Refuse an upload, with a message for the person uploading, while the file store does not
     answer: nothing is stored and no row saved. (A store that fails later, during the write, is
     answered by the 503 page; the row is then rolled back and the partial file deleted.)"""
     try:
-        storage.exists(PROBE_NAME)
+        (storage if storage is not None else protected_storage()).exists(PROBE_NAME)
     except Exception as error:
         if not storage_unavailable(error):
             raise

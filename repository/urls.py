@@ -1,13 +1,18 @@
 from django.urls import path
 
+from accounts.cache import anonymous_page_cache
 from repository import downloads, feeds, views
 
 app_name = "repository"
 
 urlpatterns = [
-    path("resources/", views.ResourceListView.as_view(), name="list"),
+    path("resources/", anonymous_page_cache(views.ResourceListView.as_view()), name="list"),
     path("resources/feed/", feeds.LatestResourcesFeed(), name="atom"),
-    path("resources/<slug:slug>/", views.ResourceDetailView.as_view(), name="detail"),
+    path(
+        "resources/<slug:slug>/",
+        anonymous_page_cache(views.ResourceDetailView.as_view()),
+        name="detail",
+    ),
     path(
         "resources/<slug:slug>/files/<int:file_id>/download/",
         downloads.download,

@@ -1,52 +1,41 @@
 """Public pages of the knowledge repository: the list and search, a resource, a topic."""
 
 from django.http import Http404
-from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import DetailView, TemplateView
 
-from lpa_portal import fragments
+from accounts.ratelimits import visitor_key
 from repository import selectors
 from repository.models import Resource, Topic
 
 
 class ResourceListView(TemplateView):
+    """The list, its facets and search results. A list without search words is made only when
+    the template does not find it kept; searches, nearly all different, are made every time,
+    and logged."""
+
     template_name = "repository/resource_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         request = self.request
-
-        def render() -> dict[str, object]:
-            result = selectors.resource_list(params=request.GET, user=request.user, log=False)
-            main = render_to_string(
-                "repository/_resource_list_main.html",
-                {
-                    "result": result,
-                    "page_obj": result.page,
-                    "resources": result.page.object_list,
-                    "query": result.query,
-                    "sort_options": selectors.sort_options(query=result.query),
-                },
-                request,
+        params, user = request.GET, request.user
+        query = selectors.search_words(params=params)
+        result = SimpleLazyObject(lambda: selectors.resource_list(params=params, user=user))
+        if query:
+            selectors.log_search(
+                params=params,
+                query=query,  # what the person typed, not the words searched for in the end
+                total=result.total,
+                filters=result.filters,
+                visitor=visitor_key(request),
             )
-            return {
-                "main": main,
-                "query": result.query,
-                "total": result.total,
-                "filters": result.filters,
-                "page_number": result.page.number,
-            }
-
-        part = fragments.cached_part(
-            "resource-list",
-            (request.get_full_path(), fragments.viewer_kind(request.user)),
-            render,
-            apps=("repository",),
+        context.update(
+            result=result,
+            query=query,
+            sort_options=selectors.sort_options(query=query),
+            first_page=params.get("page", "1") in ("", "1"),
         )
-        selectors.log_search(
-            params=request.GET, query=part["query"], total=part["total"], filters=part["filters"]
-        )
-        context.update(part)
         return context
 
 
@@ -62,25 +51,14 @@ class ResourceDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        request = self.request
-        user = request.user
-
-        def render() -> dict[str, object]:
-            detail = selectors.resource_detail(resource=self.object, user=user)
-            parts = {
-                "resource": detail.resource,
-                "detail": detail,
-                "access_notice": selectors.access_notice(resource=detail.resource, user=user),
-            }
-            return {
-                "head": render_to_string("repository/_resource_head.html", parts, request),
-                "main": render_to_string("repository/_resource_main.html", parts, request),
-            }
-
-        context.update(
-            fragments.cached_part(
-                "resource-page", (request.build_absolute_uri(), fragments.viewer_kind(user)), render
-            )
+        resource, user = self.object, self.request.user
+        # What the page shows of the resource, the same for every visitor of a kind: read only
+        # when the template does not find it kept.
+        context["detail"] = SimpleLazyObject(
+            lambda: selectors.resource_detail(resource=resource, user=user)
+        )
+        context["access_notice"] = SimpleLazyObject(
+            lambda: selectors.access_notice(resource=resource, user=user)
         )
         return context
 

@@ -25,15 +25,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # The repository's files: a folder of their own, never under MEDIA_ROOT.
-    settings.PROTECTED_ROOT = tmp_path / "protected"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "protected": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": settings.PROTECTED_ROOT},
-        },
-    }
+    settings.PROTECTED_MEDIA_ROOT = tmp_path / "protected"
 
 
 @pytest.fixture(autouse=True)
@@ -41,9 +33,13 @@ def _fresh_cache():
     # allauth's rate limits count in the cache; one test's sign-ups must not throttle another's.
     from django.core.cache import cache
 
+    from accounts.cache import FailSafeCache
+
     cache.clear()
+    FailSafeCache._down_until = 0.0  # a test that broke the cache leaves it working
     yield
     cache.clear()
+    FailSafeCache._down_until = 0.0
 
 
 @pytest.fixture

@@ -355,3 +355,124 @@ def test_reach_page_queries_do_not_grow_with_the_data(client, django_assert_max_
     assert many == few
     with django_assert_max_num_queries(15):
         client.get("/admin/reports/reach/", {"programme": programme.pk})
+
+
+# --- The reach page reads right -----------------------------------------------------------------
+
+
+def _report_table(html: str, table_id: str) -> str:
+    import re
+
+    match = re.search(
+        rf'<div class="module report-table" id="report-{table_id}">.*?</table>', html, re.S
+    )
+    assert match, table_id
+    return match.group(0)
+
+
+def test_the_country_table_has_the_iso_code_and_no_constant_column(client, reach):
+    client.force_login(_staff(EVENT_MANAGERS))
+
+    html = client.get("/admin/reports/reach/", {"programme": reach["programme"].pk}).content
+    table = _report_table(html.decode(), "by_country")
+
+    assert '<th scope="row">Kenya</th><td>KE</td>' in table
+    assert '<th scope="col">ISO code</th>' in table
+    assert '<th scope="col">Countries</th>' not in table
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    "/admin/reports/reach/",
+                    {"programme": reach["programme"].pk, "format": "csv", "table": "by_country"},
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert rows[0] == [
+        "Country",
+        "ISO code",
+        "Registrations",
+        "Confirmed",
+        "Attended",
+        "Participants",
+    ]
+    assert ["Kenya", "KE", "3", "2", "2", "1"] in rows
+
+
+def test_registrations_of_events_without_a_product_area_are_not_specified(client, reach):
+    RegistrationFactory(event=EventFactory(start=_at(2024, 8)))
+    client.force_login(_staff(EVENT_MANAGERS))
+
+    html = client.get("/admin/reports/reach/").content.decode()
+
+    table = _report_table(html, "by_product_area")
+    assert '<th scope="row">Not specified</th>' in table
+    assert '<th scope="row">–</th>' not in table
+
+
+def test_the_bars_say_what_they_count_and_follow_the_table(client, reach):
+    import re
+
+    client.force_login(_staff(EVENT_MANAGERS))
+
+    html = client.get("/admin/reports/reach/", {"programme": reach["programme"].pk}).content
+    html = html.decode()
+
+    for table_id in ("by_region", "by_country", "by_organisation_type", "year_over_year"):
+        table = _report_table(html, table_id)
+        bars = re.findall(r'text-anchor="end" fill="currentColor">([^<]*)</text>', table)
+        rows = re.findall(r'<th scope="row">([^<]*)</th>', table)
+        assert bars == rows, table_id
+        assert "Bars: Participants, in the order of the table." in table
+
+
+def test_the_page_says_it_counts_registrations_made_here(client, reach):
+    event = reach["edition_2024"]
+    event.participants_count = 1550
+    event.save()
+    client.force_login(_staff(EVENT_MANAGERS))
+
+    html = client.get("/admin/reports/reach/", {"event": event.pk}).content.decode()
+
+    assert "These figures count the registrations made on this portal." in html
+    assert f"Published figure for {event.title}: 1550 participants." in html
+
+
+def test_the_optional_map_shades_the_countries_reached(client, reach):
+    import re
+
+    from lpa_portal.maps import NONE_FILL, SHADES
+
+    client.force_login(_staff(EVENT_MANAGERS))
+
+    without = client.get("/admin/reports/reach/", {"programme": reach["programme"].pk})
+    assert 'id="report-map"' not in without.content.decode()
+
+    html = client.get(
+        "/admin/reports/reach/", {"programme": reach["programme"].pk, "show_map": "on"}
+    ).content.decode()
+
+    figure = re.search(
+        r'<figure class="module report-map" id="report-map">.*?</figure>', html, re.S
+    )
+    assert figure
+    svg = figure.group(0)
+    assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
+    assert "3 countries reached, 3 of them drawn" in svg  # Kenya, India, Brazil
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # nothing from elsewhere
+    fills = {
+        name: fill for fill, name in re.findall(r'fill="(#[0-9a-f]{6})"><title>([^<:]+):', svg)
+    }
+    assert fills["Kenya"] in SHADES and fills["India"] in SHADES and fills["Brazil"] in SHADES
+    assert fills["France"] == NONE_FILL  # cancelled: not a participant
+    assert fills["China"] == NONE_FILL
+
+
+def test_the_map_escapes_what_it_prints():
+    from lpa_portal.maps import world_map_svg
+
+    svg = world_map_svg(title="<script>x</script>", values={"KE": 3}, measure="<b>")
+
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert "<b>" not in svg

@@ -45,3 +45,10 @@ def zone_label(value: datetime, zone) -> str:
 @register.filter
 def in_zone(value: datetime, zone) -> datetime:
     return _local(value, zone)
+
+
+@register.simple_tag
+def local_datetime(value: datetime, zone) -> str:
+    """'10 March 2027, 09:00 (Europe/Zurich)': the moment as the event's clocks show it."""
+    local = _local(value, zone)
+    return f"{date_format(local, get_format('DATE_FORMAT'))}, {local:%H:%M} ({zone.key})"

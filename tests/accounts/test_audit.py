@@ -418,7 +418,8 @@ def test_a_correlation_header_from_the_visitor_is_ignored(client):
 
 
 def test_attendance_marked_by_staff_is_recorded_on_the_registration(superuser):
-    event = EventFactory(sessions_required=1)
+    # Under way: attendance is recorded only for sessions that have started.
+    event = EventFactory(sessions_required=1, start=timezone.now() - timedelta(hours=1))
     session = SessionFactory(event=event)
     registration = RegistrationFactory(event=event)
     with set_actor(superuser):

@@ -50,7 +50,7 @@ def test_create_an_alert_then_unsubscribe_from_the_email_link(page, axe_check):
     assert subscription.frequency == "weekly" and not subscription.new_resources
 
     page.context.clear_cookies()  # the link works without signing in
-    token = unsubscribe_token(user=user, subscription_ids=[subscription.pk])
+    token = unsubscribe_token(subscriptions=[subscription])
     page.goto(f"/en/alerts/unsubscribe/{token}/")
     axe_check(page)
     page.get_by_role("button", name="Unsubscribe").click()

@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -153,7 +153,7 @@ def test_content_editor_may_not_open_events(client):
     assert client.get(reverse("admin:repository_resource_changelist")).status_code == 200
 
 
-def test_copy_as_next_edition_action_creates_a_draft(client, event_manager):
+def test_copy_as_next_edition_asks_the_start_date_then_creates_a_draft(client, event_manager):
     event = EventFactory(
         title="Virtual cGMP Training Marathon 2024",
         slug="virtual-cgmp-training-marathon-2024",
@@ -163,19 +163,106 @@ def test_copy_as_next_edition_action_creates_a_draft(client, event_manager):
     )
     client.force_login(event_manager)
 
+    asked = client.post(
+        reverse(CHANGELIST), {"action": "copy_as_next_edition", "_selected_action": [event.pk]}
+    )
+
+    assert asked.status_code == 200
+    assert not Event.objects.filter(edition_year=2025).exists()
+    # 52 weeks later: a Saturday again, like 30 March 2024.
+    assert f'name="start_{event.pk}" value="2025-03-29"' in asked.content.decode()
+
     response = client.post(
         reverse(CHANGELIST),
-        {"action": "copy_as_next_edition", "_selected_action": [event.pk]},
-        follow=True,
+        {
+            "action": "copy_as_next_edition",
+            "_selected_action": [event.pk],
+            "copy_confirmed": "1",
+            f"start_{event.pk}": "2025-03-29",
+        },
     )
 
     assert response.status_code == 200
     copy = Event.objects.get(edition_year=2025)
     assert copy.status == Event.Status.DRAFT
     assert copy.title == "Virtual cGMP Training Marathon 2025"
-    assert copy.start == datetime(2025, 3, 30, 9, 0, tzinfo=ZURICH)
+    assert copy.start == datetime(2025, 3, 29, 9, 0, tzinfo=ZURICH)
     html = response.content.decode()
     assert reverse("admin:events_event_change", args=[copy.pk]) in html
+    assert "364 days later" in html
+
+
+def test_copy_keeps_a_tuesday_and_thursday_programme_on_tuesdays_and_thursdays(
+    client, event_manager
+):
+    """The 2024 Marathon ran on Tuesdays and Thursdays from 10 September; its copy starting on
+    Tuesday 9 September 2025 keeps every session on its weekday at its time."""
+    start = datetime(2024, 9, 10, 13, 0, tzinfo=ZURICH)
+    event = EventFactory(
+        title="Marathon 2024",
+        edition_year=2024,
+        start=start,
+        end=start + timedelta(days=30, hours=2),
+        registration_opens=datetime(2024, 7, 1, 9, 0, tzinfo=ZURICH),
+        registration_closes=datetime(2024, 9, 9, 17, 0, tzinfo=ZURICH),
+    )
+    for week in range(5):
+        for day in (0, 2):  # Tuesday, Thursday
+            session_start = start + timedelta(weeks=week, days=day)
+            SessionFactory(event=event, start=session_start, end=session_start + timedelta(hours=2))
+    client.force_login(event_manager)
+
+    response = client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "copy_as_next_edition",
+            "_selected_action": [event.pk],
+            "copy_confirmed": "1",
+            f"start_{event.pk}": "2025-09-09",
+        },
+    )
+
+    assert response.status_code == 200
+    copy = Event.objects.get(edition_year=2025)
+    local_starts = [s.start.astimezone(ZURICH) for s in copy.sessions.order_by("start")]
+    assert len(local_starts) == 10
+    assert {moment.strftime("%A") for moment in local_starts} == {"Tuesday", "Thursday"}
+    assert {(moment.hour, moment.minute) for moment in local_starts} == {(13, 0)}
+    assert local_starts[0] == datetime(2025, 9, 9, 13, 0, tzinfo=ZURICH)
+    assert local_starts[-1] == datetime(2025, 10, 9, 13, 0, tzinfo=ZURICH)
+    # Registration moves the same way: 364 days earlier than a year later.
+    assert copy.registration_opens.astimezone(ZURICH) == datetime(2025, 6, 30, 9, 0, tzinfo=ZURICH)
+    assert copy.registration_closes.astimezone(ZURICH) == datetime(2025, 9, 8, 17, 0, tzinfo=ZURICH)
+    html = response.content.decode()
+    assert "Every session keeps its weekday and time of day." in html
+    assert "Tuesday, Thursday" in html
+
+
+def test_a_start_date_on_another_weekday_is_refused_and_nothing_is_copied(client, event_manager):
+    event = EventFactory(
+        edition_year=2024,
+        start=datetime(2024, 9, 10, 13, 0, tzinfo=ZURICH),  # a Tuesday
+        end=datetime(2024, 10, 10, 15, 0, tzinfo=ZURICH),
+    )
+    client.force_login(event_manager)
+
+    response = client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "copy_as_next_edition",
+            "_selected_action": [event.pk],
+            "copy_confirmed": "1",
+            f"start_{event.pk}": "2025-09-11",  # a Thursday
+        },
+    )
+
+    assert response.status_code == 200
+    assert Event.objects.count() == 1
+    errors = response.context["form"].errors[f"start_{event.pk}"]
+    assert errors == [
+        "This edition started on a Tuesday; choose a Tuesday so that every session keeps its "
+        "weekday, e.g. 9 September 2025 or 16 September 2025."
+    ]
 
 
 def test_publish_action_publishes_and_reports_refusals(client, event_manager):

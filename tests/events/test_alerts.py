@@ -367,7 +367,7 @@ def test_the_email_is_in_the_persons_language_with_text_html_and_unsubscribe_hea
 
 
 def _unsubscribe_path(subscription) -> str:
-    token = unsubscribe_token(user=subscription.user, subscription_ids=[subscription.pk])
+    token = unsubscribe_token(subscriptions=[subscription])
     return reverse("events:alerts_unsubscribe", kwargs={"token": token})
 
 
@@ -407,9 +407,9 @@ def test_the_one_click_post_of_a_mail_program_unsubscribes_without_a_csrf_token(
 def test_a_tampered_unsubscribe_token_is_refused_with_a_clear_message():
     subscription = _subscribe()
     other = _subscribe()
-    token = unsubscribe_token(user=subscription.user, subscription_ids=[subscription.pk])
+    token = unsubscribe_token(subscriptions=[subscription])
     _payload, signature = token.rsplit(":", 1)
-    forged = unsubscribe_token(user=other.user, subscription_ids=[other.pk])
+    forged = unsubscribe_token(subscriptions=[other])
     forged_payload = forged.rsplit(":", 1)[0]
     client = Client(enforce_csrf_checks=True)
 
@@ -599,7 +599,7 @@ def test_the_admin_list_and_the_unsubscribe_page_query_counts_do_not_grow(
     for _index in range(15):
         _subscribe(programmes=[ProgrammeFactory()], product_areas=list(ProductArea.objects.all()))
 
-    token = unsubscribe_token(user=user, subscription_ids=[s.pk for s in subscriptions])
+    token = unsubscribe_token(subscriptions=subscriptions)
     with django_assert_max_num_queries(5):
         page = Client().get(reverse("events:alerts_unsubscribe", kwargs={"token": token}))
     assert page.status_code == 200 and b"Stop these 15 alerts?" in page.content

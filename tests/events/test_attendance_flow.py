@@ -248,7 +248,8 @@ def test_feedback_rules(marathon):
     other = _attended(event, sessions)
     with pytest.raises(FeedbackError):
         feedback_submit(registration=other, rating=4, most_useful_session=SessionFactory())
-    upcoming = EventFactory()
+    # Under way: its first session has started (attendance may be recorded), it has not ended.
+    upcoming = EventFactory(start=timezone.now() - timedelta(hours=1))
     session = SessionFactory(event=upcoming)
     registration = RegistrationFactory(event=upcoming)
     attendance_mark(registrations=[registration], sessions=[session])

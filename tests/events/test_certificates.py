@@ -18,6 +18,7 @@ from events.attendance import (
     certificate_normalise_code,
 )
 from events.certificates import certificate_by_code, certificate_pdf
+from events.exceptions import CertificateNotYet
 from events.models import Certificate
 from tests.factories import EventFactory, RegistrationFactory, SessionFactory, UserFactory
 
@@ -306,3 +307,154 @@ def test_the_verification_page_query_count(client, event, sessions, django_asser
     assert response.status_code == 200
     with django_assert_max_num_queries(1):
         assert client.get(_verify_url("ZZZZ-ZZZZ-ZZZZ")).status_code == 404
+
+
+# --- nothing before its time --------------------------------------------------------------------
+
+
+@pytest.fixture
+def next_march():
+    """An event of 10–11 March 2027 seen on 4 December 2026: nothing of it has happened."""
+    start = timezone.now() + timedelta(days=96)
+    event = EventFactory(title="Workshop of March", start=start, end=start + timedelta(days=1))
+    sessions = [SessionFactory(event=event, start=start + timedelta(days=day)) for day in (0, 1)]
+    return event, sessions
+
+
+def _staff_client(client):
+    from django.contrib.auth.models import Group
+
+    from accounts.groups import EVENT_MANAGERS
+
+    manager = UserFactory(is_staff=True)
+    manager.groups.add(Group.objects.get(name=EVENT_MANAGERS))
+    client.force_login(manager)
+    return client
+
+
+def test_marking_present_before_the_event_is_refused_and_says_why(client, next_march):
+    from django.contrib.messages import get_messages
+
+    from events.models import Attendance
+
+    event, _sessions = next_march
+    registration = RegistrationFactory(event=event)
+    client = _staff_client(client)
+
+    response = client.post(
+        reverse("admin:events_registration_changelist"),
+        {"action": "mark_attended", "_selected_action": [registration.pk]},
+    )
+
+    assert response.status_code == 302
+    reported = [
+        (message.level_tag, str(message)) for message in get_messages(response.wsgi_request)
+    ]
+    assert len(reported) == 1
+    level, text = reported[0]
+    assert level == "warning"
+    assert "no session of the event has started yet (the first starts on" in text
+    assert not Attendance.objects.exists()
+    registration.refresh_from_db()
+    assert not registration.attended
+    assert not Certificate.objects.exists()
+
+
+def test_importing_attendance_of_a_session_to_come_is_refused(client, next_march):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from events.models import Attendance
+
+    event, sessions = next_march
+    RegistrationFactory(event=event, user__email="amara@example.org")
+    client = _staff_client(client)
+
+    response = client.post(
+        reverse("admin:events_event_attendance_import", args=[event.pk]),
+        {
+            "session": sessions[0].pk,
+            "file": SimpleUploadedFile("report.csv", b"Name,Email\nAmara,amara@example.org\n"),
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors["file"]
+    assert errors[0].startswith(
+        "Attendance can be recorded only for sessions that have started; this one has not:"
+    )
+    assert not Attendance.objects.exists()
+
+
+def test_the_service_refuses_a_session_to_come(next_march):
+    from events.exceptions import SessionNotStarted
+
+    event, sessions = next_march
+    registration = RegistrationFactory(event=event)
+
+    with pytest.raises(SessionNotStarted):
+        attendance_mark(registrations=[registration], sessions=sessions)
+
+    registration.refresh_from_db()
+    assert not registration.attended
+
+
+@pytest.fixture
+def under_way():
+    """A two-day event whose first day is over and whose second day is tomorrow."""
+    start = timezone.now() - timedelta(days=1)
+    event = EventFactory(start=start, end=start + timedelta(days=2), sessions_required=1)
+    first = SessionFactory(event=event, start=start)
+    SessionFactory(event=event, start=start + timedelta(days=2))
+    return event, first
+
+
+def test_attendance_during_the_event_gives_a_certificate_only_after_it(client, under_way):
+    event, first = under_way
+    registration = RegistrationFactory(event=event, user=UserFactory(full_name="Amara Diallo"))
+    attendance_mark(registrations=[registration], sessions=[first])
+    registration.refresh_from_db()
+    assert registration.attended
+    assert not Certificate.objects.exists()
+    client.force_login(registration.user)
+    url = reverse("events:certificate_download", kwargs={"pk": registration.pk})
+    assert url not in client.get(reverse("events:my_registrations")).content.decode()
+
+    response = client.get(url, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("events:my_registrations")
+    assert "Certificates of attendance are issued once the event has ended." in (
+        response.content.decode()
+    )
+    assert not Certificate.objects.exists()
+    with pytest.raises(CertificateNotYet):
+        certificate_issue(registration=registration)
+
+    # The event ends: the first download issues the certificate.
+    event.end = timezone.now() - timedelta(minutes=1)
+    event.save()
+    assert url in client.get(reverse("events:my_registrations")).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert Certificate.objects.get(registration=registration).full_name == "Amara Diallo"
+
+
+def test_a_certificate_issued_before_its_event_ended_does_not_verify(client, next_march):
+    event, _sessions = next_march
+    registration = RegistrationFactory(event=event, attended=True)
+    # Issued by the code of before, when nothing stopped it.
+    certificate = Certificate.objects.create(
+        registration=registration,
+        code="ABCD-2345-EFGH",
+        full_name="Amara Diallo",
+        event_title=event.title,
+        event_dates="10–11 March 2027",
+        sessions_attended=2,
+        sessions_total=2,
+    )
+
+    html = client.get(_verify_url(certificate.code)).content.decode()
+
+    assert "This certificate is valid." not in html
+    assert "This certificate is not valid: the event it is for has not ended yet." in html
+    assert not certificate.is_valid()
+    assert not Certificate.objects.valid().exists()

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -81,9 +81,17 @@ def test_event_ics_holds_the_event_and_each_session_in_utc(client):
         f"session-{first.pk}@testserver",
         f"session-{second.pk}@testserver",
     }
+    # The month of the Marathon is not blocked: the event is an all-day entry shown as free;
+    # only the sessions are busy.
     whole = components[f"event-{event.pk}@testserver"]
-    assert whole.decoded("DTSTART") == datetime(2030, 3, 28, 8, 0, tzinfo=UTC)
-    assert whole.decoded("DTEND") == datetime(2030, 4, 30, 9, 0, tzinfo=UTC)
+    assert whole.decoded("DTSTART") == date(2030, 3, 28)
+    assert whole.decoded("DTEND") == date(2030, 5, 1)  # exclusive: the last day is 30 April
+    assert str(whole["TRANSP"]) == "TRANSPARENT"
+    assert all(
+        str(component.get("TRANSP", "OPAQUE")) == "OPAQUE"
+        for uid, component in components.items()
+        if uid.startswith("session-")
+    )
     assert str(whole["STATUS"]) == "CONFIRMED"
     assert str(whole["URL"]) == "http://testserver/en/events/marathon-2030/"
     assert "http://testserver/en/events/marathon-2030/" in str(whole["DESCRIPTION"])
@@ -96,6 +104,44 @@ def test_event_ics_holds_the_event_and_each_session_in_utc(client):
     text = unfolded(response)
     assert "DTSTART:20300328T080000Z" in text
     assert "DTSTART:20300430T070000Z" in text
+
+
+def test_an_event_without_sessions_is_one_busy_entry(client):
+    event = EventFactory(
+        start=datetime(2030, 6, 10, 9, 0, tzinfo=ZURICH),
+        end=datetime(2030, 6, 12, 17, 0, tzinfo=ZURICH),
+    )
+
+    (only,) = parse(client.get(ics_url(event))).walk("VEVENT")
+
+    assert only.decoded("DTSTART") == datetime(2030, 6, 10, 7, 0, tzinfo=UTC)
+    assert only.decoded("DTEND") == datetime(2030, 6, 12, 15, 0, tzinfo=UTC)
+    assert str(only.get("TRANSP", "OPAQUE")) == "OPAQUE"
+
+
+def test_the_confirmation_email_carries_the_sessions_not_a_block_of_weeks():
+    from events.emails import email_queue
+    from tests.factories import RegistrationFactory
+
+    start = datetime(2030, 9, 10, 13, 0, tzinfo=ZURICH)
+    event = EventFactory(start=start, end=start + timedelta(days=28, hours=2))
+    for week in range(5):
+        SessionFactory(event=event, start=start + timedelta(weeks=week))
+    registration = RegistrationFactory(event=event)
+
+    delivery = email_queue(registration=registration, kind="confirmed")
+
+    calendar = icalendar.Calendar.from_ical(delivery.ics)
+    busy = [
+        component
+        for component in calendar.walk("VEVENT")
+        if str(component.get("TRANSP", "OPAQUE")) == "OPAQUE"
+    ]
+    assert len(busy) == 5
+    assert all(
+        component.decoded("DTEND") - component.decoded("DTSTART") == timedelta(hours=2)
+        for component in busy
+    )
 
 
 def test_event_ics_never_gives_the_meeting_link(client):

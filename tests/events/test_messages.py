@@ -625,7 +625,7 @@ def test_sent_message_page_and_list_do_not_grow_with_deliveries(
 def test_delivery_report_pages_through_many_recipients(
     manager_client, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from events.admin import MessageAdmin
+    from events.admin.messages import MessageAdmin
 
     monkeypatch.setattr(MessageAdmin, "DELIVERIES_PER_PAGE", 5)
     event = EventFactory()
@@ -736,3 +736,92 @@ def test_a_worker_of_the_database_queue_sends_the_message_in_batches(monkeypatch
     assert len(mail.outbox) == 3
     message.refresh_from_db()
     assert (message.status, message.queued_count) == ("sent", 3)
+
+
+# --- a test to oneself, and where replies go ------------------------------------------------------
+
+
+def test_a_test_to_myself_goes_to_me_alone_as_the_chosen_recipient_gets_it(
+    manager_client, manager, event_with_everyone, django_capture_on_commit_callbacks
+):
+    event, people = event_with_everyone
+    people["absent"].user.preferred_language = "fr"
+    people["absent"].user.save()
+    message = draft(event, subject="Salle 12")
+    test_url = reverse("admin:events_message_test", args=[message.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(test_url, {"recipient": people["absent"].pk})
+
+    preview_url = reverse("admin:events_message_preview", args=[message.pk])
+    assert response.status_code == 302
+    assert response.url == f"{preview_url}?recipient={people['absent'].pk}"
+    assert [email.to for email in mail.outbox] == [[manager.email]]
+    assert mail.outbox[0].subject == "[Test] Salle 12"
+    # The greeting names the recipient chosen in the preview, in their language.
+    assert people["absent"].user.full_name in mail.outbox[0].body
+    assert people["attended"].user.full_name not in mail.outbox[0].body
+    message.refresh_from_db()
+    assert message.status == "draft"
+    assert not EmailDelivery.objects.filter(message=message).exists()
+    reported = [str(m) for m in get_messages(response.wsgi_request)]
+    assert f"A test was sent to {manager.email}; the registrants got nothing." in reported
+
+
+def test_the_preview_offers_a_test_to_myself(manager_client, event_with_everyone):
+    event, _people = event_with_everyone
+    message = draft(event)
+
+    html = manager_client.get(
+        reverse("admin:events_message_preview", args=[message.pk])
+    ).content.decode()
+
+    assert f'action="{reverse("admin:events_message_test", args=[message.pk])}"' in html
+    assert "Send a test to myself" in html
+
+
+def test_replies_go_to_the_address_of_the_message(
+    manager_client, manager, django_capture_on_commit_callbacks
+):
+    event = EventFactory()
+    RegistrationFactory(event=event)
+
+    page = manager_client.get(f"{ADD}?event={event.pk}")
+    assert page.context["adminform"].form.initial["reply_to"] == manager.email
+    assert "Save and add another" not in page.content.decode()
+    manager_client.post(
+        ADD,
+        {
+            "event": event.pk,
+            "recipients": "confirmed",
+            "subject": "Agenda",
+            "reply_to": "lpa-team@example.org",
+            "body": "New agenda",
+        },
+    )
+    message = Message.objects.get()
+    assert message.reply_to == "lpa-team@example.org"
+    with django_capture_on_commit_callbacks(execute=True):
+        send(message)
+
+    assert mail.outbox[0].extra_headers["Reply-To"] == "lpa-team@example.org"
+    assert mail.outbox[0].message()["Reply-To"] == "lpa-team@example.org"
+
+
+def test_a_reply_to_address_that_is_not_one_is_refused(manager_client):
+    event = EventFactory()
+
+    response = manager_client.post(
+        ADD,
+        {
+            "event": event.pk,
+            "recipients": "confirmed",
+            "subject": "Agenda",
+            "reply_to": "not an address",
+            "body": "x",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "reply_to" in response.context["adminform"].form.errors
+    assert not Message.objects.exists()

@@ -94,7 +94,10 @@ def test_audience_restriction():
     with pytest.raises(NotInAudience) as error:
         register(event, UserFactory(organisation_type="manufacturer"))
     assert "National regulatory authority" in str(error.value.message)
-    assert register(event, UserFactory(organisation_type="regulator")).status == "confirmed"
+    verified = UserFactory(organisation_type="regulator", is_verified_regulator=True)
+    assert register(event, verified).status == "confirmed"
+    # A type of organisation that only the person declared waits for the organisers.
+    assert register(event, UserFactory(organisation_type="regulator")).status == "pending"
     # Audiences without the restriction are only a description.
     open_event = EventFactory()
     open_event.audiences.add(Audience.objects.get(code="regulator"))

@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -34,6 +34,10 @@ def geneva(*args) -> datetime:
     return datetime(*args, tzinfo=GENEVA)
 
 
+# The Saturday 53 weeks after 30 March 2024, after Europe's clocks went forward on 30 March 2025.
+NEXT = date(2025, 4, 5)
+
+
 def png(width=1200, height=400, name="banner.png") -> SimpleUploadedFile:
     buffer = BytesIO()
     Image.new("RGB", (width, height), (0, 90, 160)).save(buffer, "PNG")
@@ -44,8 +48,8 @@ def png(width=1200, height=400, name="banner.png") -> SimpleUploadedFile:
 def marathon():
     """A 2024 Marathon on the Saturday before Europe's clocks went forward (31 March 2024).
 
-    Next year the same date, 30 March 2025, falls on the day summer time begins, so 09:00 in
-    Geneva is 08:00 UTC this year and 07:00 UTC next year.
+    Its copy starts on Saturday 5 April 2025, after summer time began, so 09:00 in Geneva is
+    08:00 UTC this year and 07:00 UTC next year.
     """
     return EventFactory(
         programme=ProgrammeFactory(slug="marathon"),
@@ -69,32 +73,37 @@ def test_copy_keeps_local_wall_clock_time_across_a_clock_change(marathon):
     )
     assert session.start.utcoffset() == timedelta(hours=1)
 
-    copy = event_copy_as_next_edition(event=marathon)
+    copy = event_copy_as_next_edition(event=marathon, start_date=NEXT)
 
     copy.refresh_from_db()
-    assert copy.start.astimezone(GENEVA) == geneva(2025, 3, 30, 9, 0)
-    assert copy.start == datetime(2025, 3, 30, 7, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))
-    assert copy.end.astimezone(GENEVA) == geneva(2025, 3, 30, 17, 0)
-    assert copy.registration_closes.astimezone(GENEVA) == geneva(2025, 3, 29, 23, 59)
+    assert copy.start.astimezone(GENEVA) == geneva(2025, 4, 5, 9, 0)
+    assert copy.start == datetime(2025, 4, 5, 7, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    assert copy.end.astimezone(GENEVA) == geneva(2025, 4, 5, 17, 0)
+    assert copy.registration_closes.astimezone(GENEVA) == geneva(2025, 4, 4, 23, 59)
     new_session = copy.sessions.get()
     local_start = new_session.start.astimezone(GENEVA)
     assert (local_start.date().isoformat(), local_start.hour, local_start.minute) == (
-        "2025-03-30",
+        "2025-04-05",
         9,
         0,
     )
     assert local_start.utcoffset() == timedelta(hours=2)
-    assert new_session.end.astimezone(GENEVA) == geneva(2025, 3, 30, 10, 30)
+    assert new_session.end.astimezone(GENEVA) == geneva(2025, 4, 5, 10, 30)
 
 
-def test_copy_moves_29_february_to_28_february(marathon):
-    copy = event_copy_as_next_edition(event=marathon)
+def test_registration_and_cancellation_dates_move_by_the_days_the_start_moves(marathon):
+    marathon.cancellation_deadline = geneva(2024, 3, 28, 12, 0)
+    marathon.save()
 
-    assert copy.registration_opens.astimezone(GENEVA) == geneva(2025, 2, 28, 12, 0)
+    copy = event_copy_as_next_edition(event=marathon, start_date=NEXT)
+
+    # 371 days: 29 February 2024 becomes 6 March 2025, a Thursday like it.
+    assert copy.registration_opens.astimezone(GENEVA) == geneva(2025, 3, 6, 12, 0)
+    assert copy.cancellation_deadline.astimezone(GENEVA) == geneva(2025, 4, 3, 12, 0)
 
 
 def test_copy_is_a_draft_of_next_year_without_the_outcome(marathon):
-    copy = event_copy_as_next_edition(event=marathon)
+    copy = event_copy_as_next_edition(event=marathon, start_date=NEXT)
 
     copy.refresh_from_db()
     assert copy.pk != marathon.pk
@@ -115,20 +124,27 @@ def test_copy_is_a_draft_of_next_year_without_the_outcome(marathon):
 
 
 def test_copying_twice_gives_unique_slugs(marathon):
-    first = event_copy_as_next_edition(event=marathon)
-    second = event_copy_as_next_edition(event=marathon)
+    first = event_copy_as_next_edition(event=marathon, start_date=NEXT)
+    second = event_copy_as_next_edition(event=marathon, start_date=NEXT)
 
     assert first.slug == "virtual-cgmp-training-marathon-2025"
     assert second.slug == "virtual-cgmp-training-marathon-2025-2"
     assert (
-        event_copy_as_next_edition(event=marathon).slug == "virtual-cgmp-training-marathon-2025-3"
+        event_copy_as_next_edition(event=marathon, start_date=NEXT).slug
+        == "virtual-cgmp-training-marathon-2025-3"
     )
 
 
 def test_copy_of_a_title_without_the_year_is_suffixed():
-    event = EventFactory(title="Week of Quality", slug="week-of-quality", edition_year=2024)
+    event = EventFactory(
+        title="Week of Quality",
+        slug="week-of-quality",
+        edition_year=2024,
+        start=geneva(2024, 6, 10, 9, 0),
+        end=geneva(2024, 6, 14, 17, 0),
+    )
 
-    copy = event_copy_as_next_edition(event=event)
+    copy = event_copy_as_next_edition(event=event, start_date=date(2025, 6, 9))
 
     assert copy.title == "Week of Quality 2025"
     assert copy.slug == "week-of-quality-2025"
@@ -160,7 +176,7 @@ def test_copy_carries_taxonomy_partners_and_the_agenda_but_not_past_material(mar
         event=marathon, title="Cleaning validation", start=marathon.start.replace(hour=13)
     )
 
-    copy = event_copy_as_next_edition(event=marathon)
+    copy = event_copy_as_next_edition(event=marathon, start_date=NEXT)
 
     assert list(copy.topics.all()) == [topic]
     assert set(copy.audiences.all()) == set(marathon.audiences.all())
@@ -188,7 +204,7 @@ def test_copy_keeps_the_banner_and_its_renditions(marathon):
     marathon.save()
     event_banner_renditions_update(event=marathon)
 
-    copy = event_copy_as_next_edition(event=marathon)
+    copy = event_copy_as_next_edition(event=marathon, start_date=NEXT)
 
     copy.refresh_from_db()
     assert copy.banner.name == marathon.banner.name
@@ -202,7 +218,7 @@ def test_copy_by_a_user_is_recorded_in_the_admin_history(marathon):
 
     user = UserFactory(is_staff=True)
 
-    copy = event_copy_as_next_edition(event=marathon, user=user)
+    copy = event_copy_as_next_edition(event=marathon, start_date=NEXT, user=user)
 
     entry = LogEntry.objects.get(object_id=str(copy.pk))
     assert entry.user == user

@@ -26,11 +26,12 @@ def redis(settings, tmp_path):
     server = redis_server(tmp_path)
     previous = settings.CACHES
     settings.CACHES = {
+        **previous,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": server.url,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+        },
     }
     settings.PAGE_CACHE_SECONDS = 60
     yield server

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.django_db
 
 
 def stored_files() -> list[Path]:
-    root = Path(settings.PROTECTED_ROOT)
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+    """Every stored file: repository files go to the protected storage, none to the public one."""
+    roots = (Path(settings.PROTECTED_MEDIA_ROOT), Path(settings.MEDIA_ROOT))
+    return [path for root in roots if root.exists() for path in root.rglob("*") if path.is_file()]
 
 
 def large_pdf() -> bytes:

@@ -36,7 +36,7 @@ DEMO_ONLY = [REGULATORS_ONLY, REGISTERED_ONLY, DRAFT, EMBARGOED]
 
 
 def _stored_names() -> set[str]:
-    root = Path(settings.PROTECTED_ROOT)
+    root = Path(settings.PROTECTED_MEDIA_ROOT)
     return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
 
 

@@ -111,8 +111,9 @@ def upload(name: str, content: bytes, content_type="application/pdf") -> SimpleU
 
 
 def stored_files() -> list[Path]:
-    root = Path(settings.PROTECTED_ROOT)
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+    """Every stored file: repository files go to the protected storage, none to the public one."""
+    roots = (Path(settings.PROTECTED_MEDIA_ROOT), Path(settings.MEDIA_ROOT))
+    return [path for root in roots if root.exists() for path in root.rglob("*") if path.is_file()]
 
 
 # --- Refused -----------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def urls():
         "resource": reverse("repository:detail", kwargs={"slug": resource.slug}),
         "topic": reverse("repository:topic", kwargs={"slug": topic.slug}),
         "certificate lookup": reverse("events:certificate_lookup"),
-        "certificate verify": registration.certificate.get_absolute_url(),
+        "certificate verify": registration.certificate.verification_path(),
         "certificate verify, unknown code": reverse(
             "events:certificate_verify", kwargs={"code": "ABCD-EFGH-JKLM"}
         ),
@@ -76,7 +76,7 @@ def urls():
         "my account": reverse("accounts:overview"),
         "my registrations": reverse("events:my_registrations"),
         "profile": reverse("accounts:profile"),
-        "admin login": reverse("admin:login"),
+        "admin login": f"{reverse('account_login')}?next=/admin/",
         "not found": "/en/no-such-page/",
         "events ics": reverse("events:ics_upcoming"),
         "event ics": reverse("events:ics", kwargs={"slug": event.slug}),

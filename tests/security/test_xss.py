@@ -123,7 +123,7 @@ def test_name_and_organisation_in_my_account(client, attendee):
 
 
 def test_name_on_the_certificate_verification_page(client, attendee):
-    html = get_html(client, attendee.certificate.get_absolute_url())
+    html = get_html(client, attendee.certificate.verification_path())
     assert_inert(html)
     assert ESCAPED_SCRIPT in html
 

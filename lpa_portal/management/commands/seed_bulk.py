@@ -7,6 +7,7 @@ benchmark data (emails @bulk.example, slugs bulk-…).
 
 from django.core.management.base import BaseCommand
 
+from accounts.cache import AREAS, content_changed
 from lpa_portal.bulk import Scale, seed_bulk
 
 
@@ -29,4 +30,6 @@ class Command(BaseCommand):
             downloads=options["downloads"],
         ).divided(options["divide"])
         created = seed_bulk(scale=scale, quiet=options["quiet"])
+        for area in AREAS:
+            content_changed(area)
         self.stdout.write(", ".join(f"{count} {name}" for name, count in created.items()))
