@@ -17,9 +17,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as StoreConnectionError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.utils.functional import LazyObject, cached_property, empty
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 PROTECTED = "protected"
@@ -46,26 +44,9 @@ class ProtectedFileSystemStorage(FileSystemStorage):
         raise ValueError(_("Protected files have no URL: they are sent by the download view."))
 
 
-class _ProtectedStorage(LazyObject):
-    """storages["protected"], looked up when first used, and again when STORAGES changes (the
-    tests put the files in a real object store): the model field keeps this one object."""
-
-    def _setup(self):
-        self._wrapped = storages[PROTECTED]
-
-
-_protected = _ProtectedStorage()
-
-
-@receiver(setting_changed)
-def _storages_changed(*, setting, **kwargs) -> None:
-    if setting == "STORAGES":
-        _protected._wrapped = empty
-
-
 def protected_storage():
     """The storage of repository files (a callable, so that settings choose it at run time)."""
-    return _protected
+    return storages[PROTECTED]
 
 
 def storage_unavailable(error: BaseException) -> bool:

@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -56,7 +57,8 @@ def _objects(store, bucket=PROTECTED) -> list[str]:
 
 
 @pytest.fixture
-def store(settings, tmp_path):
+def store(settings, tmp_path, monkeypatch):
+    """A private bucket of a real S3 server as the storage of the repository's files."""
     server = object_store(tmp_path)
     _make_buckets(server)
     common = {
@@ -73,13 +75,8 @@ def store(settings, tmp_path):
             retries={"max_attempts": 1},
         ),
     }
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": S3,
-            "OPTIONS": {**common, "bucket_name": PUBLIC, "querystring_auth": False},
-        },
-        "protected": {
+    protected = storages.create_storage(
+        {
             "BACKEND": S3,
             "OPTIONS": {
                 **common,
@@ -87,8 +84,12 @@ def store(settings, tmp_path):
                 "querystring_auth": True,
                 "querystring_expire": 60,
             },
-        },
-    }
+        }
+    )
+    # The "protected" storage is the private bucket, as the settings make it in a deployment
+    # (the file field takes it when the models load, as a deployment does at start-up).
+    monkeypatch.setitem(storages._storages, "protected", protected)
+    monkeypatch.setattr(ResourceFile._meta.get_field("file"), "storage", protected)
     settings.DOWNLOAD_SENDFILE_HEADER = ""
     yield server
     server.stop()
