@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 # Local development defaults; real environment variables (or a .env file) win.
-DEV_ENV := DEBUG=$${DEBUG:-true}
+# The port reaches the settings, so that links in emails and certificates use it (SITE_URL).
+DEV_ENV := DEBUG=$${DEBUG:-true} PORT=$(PORT)
 
 .PHONY: help install messages run test lint test-sqlite test-postgres bench bench-tools bench-http \
 	bench-search bench-reports bench-relevance prod-tools prod-up prod-down prod-status drills \

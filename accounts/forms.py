@@ -7,19 +7,22 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 
 from accounts import services
 from accounts.models import OrganisationType, User, language_choices
+from accounts.regions import country_choices
 
 format_html_lazy = lazy(format_html, SafeString)
 
 
 def _country_field() -> forms.Field:
-    # The country names are translated into the visitor's language when the form is rendered.
-    return CountryField(blank_label=_("Choose your country")).formfield(
+    # WHO's list, by WHO's names, in the visitor's language when the form is rendered (the
+    # choices are worked out then); other territories after it, labelled as having no region.
+    return forms.ChoiceField(
         label=_("Country"),
+        choices=country_choices,
         help_text=_("The country where you work. It also sets your WHO region."),
+        widget=forms.Select(attrs={"autocomplete": "country"}),
     )
 
 

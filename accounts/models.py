@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.regions import REGIONS, region_for_country
+from accounts.regions import REGIONS, country_name, region_for_country
 
 
 def language_choices():
@@ -156,6 +156,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         if update_fields is not None and "country" in update_fields:
             kwargs["update_fields"] = {*update_fields, "who_region"}
         super().save(*args, **kwargs)
+
+    @property
+    def country_name(self) -> str:
+        """The country by its WHO name, in the active language."""
+        return country_name(self.country.code if self.country else "")
 
     def get_full_name(self) -> str:
         return self.full_name

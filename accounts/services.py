@@ -168,3 +168,22 @@ def personal_data_export_record(
 
 def _isoformat(value) -> str | None:
     return value.isoformat() if value else None
+
+
+def verification_email_resend(*, request, email: str) -> bool:
+    """Send the sign-up's verification email again: a new link to an address that waits for
+    its confirmation, or the "this account already exists" note to a taken one, exactly as
+    sign-up did, within allauth's rate limit. Returns False when the limit held it back."""
+    from allauth.account.internal.flows.email_verification import (
+        send_verification_email_to_address,
+    )
+
+    address = (
+        EmailAddress.objects.filter(email__iexact=email, verified=False, user__isnull=False)
+        .select_related("user")
+        .first()
+    )
+    if address is None:
+        # Taken (or confirmed meanwhile): the same answer as for a new address.
+        address = EmailAddress(user=None, email=email)
+    return send_verification_email_to_address(request, address, signup=True)

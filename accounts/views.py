@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts import services
+from accounts.adapter import VERIFICATION_SESSION_KEY
 from accounts.exceptions import AccountError
 from accounts.forms import DeleteAccountForm, ProfileForm
 
@@ -67,3 +68,25 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
         logout(self.request)
         messages.success(self.request, _("Your account and your personal data have been deleted."))
         return redirect("home")
+
+
+class ResendVerificationView(View):
+    """ "Send the email again" on the "verify your email address" page after sign-up: a new
+    link to the address of this browser's sign-up, within allauth's limit (one every three
+    minutes per address). The answer is the same whether the address was new or taken."""
+
+    def post(self, request):
+        pending = request.session.get(VERIFICATION_SESSION_KEY) or {}
+        email = pending.get("email", "")
+        if not email:
+            messages.info(request, _("Sign in, and we will send a new link if it is needed."))
+            return redirect("account_login")
+        if not services.verification_email_resend(request=request, email=email):
+            messages.warning(
+                request,
+                _(
+                    "We sent an email a moment ago. Give it a few minutes and look in your spam "
+                    "folder too, then ask again if it has not come."
+                ),
+            )
+        return redirect("account_email_verification_sent")

@@ -38,9 +38,18 @@ from events.exceptions import (
     AlertError,
     InvalidUnsubscribeLink,
     NothingChosen,
+    RegistrationAlreadyOpen,
     TooManyAlerts,
 )
-from events.models import Alert, AlertItem, AlertSubscription, EmailDelivery, Event
+from events.models import (
+    Alert,
+    AlertItem,
+    AlertSubscription,
+    EmailDelivery,
+    Event,
+    RegistrationOpeningNotice,
+    RegistrationStatus,
+)
 from repository.models import Region, Resource, Topic
 
 logger = logging.getLogger(__name__)
@@ -191,12 +200,14 @@ class AlertRun:
     alerts: int = 0
     emails: int = 0
     digests: int = 0
+    openings: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"New events: {self.events}, new resources: {self.resources}, "
-            f"alerts: {self.alerts}, emails queued: {self.emails}, digests queued: {self.digests}"
+            f"alerts: {self.alerts}, emails queued: {self.emails}, digests queued: {self.digests}, "
+            f"registration openings told: {self.openings}"
         )
 
 
@@ -360,6 +371,7 @@ def alerts_send(*, now: datetime | None = None, dry_run: bool = False) -> AlertR
         run.resources += 1
         _item_alert(item=resource, now=now, run=run, dry_run=dry_run)
     run.digests = digests_queue(now=now, dry_run=dry_run)
+    run.openings = registration_openings_notify(now=now, dry_run=dry_run)
     return run
 
 
@@ -491,3 +503,127 @@ def _alert_email_queue(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+
+
+# --- "Notify me when registration opens" --------------------------------------------------------
+
+
+def registration_opening_notice_request(
+    *, event: Event, user, now: datetime | None = None
+) -> RegistrationOpeningNotice:
+    """The person will get one email when registration opens for the event. Only for a
+    published event whose registration has not opened yet (RegistrationAlreadyOpen otherwise);
+    asking twice changes nothing."""
+    if event.status != Event.Status.PUBLISHED or (
+        event.registration_status(now) != RegistrationStatus.NOT_YET
+    ):
+        raise RegistrationAlreadyOpen()
+    notice, _created = RegistrationOpeningNotice.objects.get_or_create(event=event, user=user)
+    return notice
+
+
+def registration_opening_notice_cancel(*, event: Event, user) -> int:
+    """The person no longer wants the email (if it has not gone yet); returns how many notices
+    were withdrawn (0 or 1)."""
+    deleted, _by_model = RegistrationOpeningNotice.objects.filter(
+        event=event, user=user, done_at__isnull=True
+    ).delete()
+    return deleted
+
+
+def registration_opening_notice_requested(*, event: Event, user) -> bool:
+    return (
+        user.is_authenticated
+        and RegistrationOpeningNotice.objects.filter(
+            event=event, user=user, done_at__isnull=True
+        ).exists()
+    )
+
+
+def registration_openings_notify(*, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Email everyone who asked, once registration has opened: one email per person and event
+    (a unique key in the outbox, and the notice marked as dealt with in the same transaction),
+    however often this runs. Notices of events whose opening moved later wait; those of events
+    cancelled, or whose registration closed before a run could tell, are dropped without an
+    email. Returns how many emails were queued (or would be)."""
+    now = now or timezone.now()
+    due = (
+        RegistrationOpeningNotice.objects.filter(
+            done_at__isnull=True, event__registration_opens__lte=now, user__is_active=True
+        )
+        .select_related("event__programme", "user")
+        .order_by("event_id", "pk")
+    )
+    queued = 0
+    for notice in due:
+        event = notice.event
+        status = event.registration_status(now)
+        if status == RegistrationStatus.NOT_YET:
+            continue
+        taking = event.status == Event.Status.PUBLISHED and status in RegistrationStatus.TAKING
+        queued += taking
+        if dry_run:
+            continue
+        with transaction.atomic():
+            locked = (
+                RegistrationOpeningNotice.objects.select_for_update()
+                .filter(pk=notice.pk, done_at__isnull=True)
+                .first()
+            )
+            if locked is None:  # another run dealt with it
+                queued -= taking
+                continue
+            locked.done_at = now
+            if taking:
+                locked.delivery = _opening_email_queue(notice=notice)
+            locked.save(update_fields=["done_at", "delivery"])
+    return queued
+
+
+def _opening_email_queue(*, notice: RegistrationOpeningNotice) -> EmailDelivery:
+    user, event = notice.user, notice.event
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "user": user,
+            "event": event,
+            "event_url": settings.SITE_URL + event.get_absolute_url(),
+            "alerts_url": settings.SITE_URL + reverse("events:alerts"),
+            "site_name": "LPA Portal",
+        }
+        subject = str(_("Registration is open: %(event)s") % {"event": event.title})
+        body_text = render_to_string("emails/registration_opens.txt", context)
+        body_html = render_to_string("emails/registration_opens.html", context)
+    return delivery_queue(
+        key=f"registration-opens:{notice.pk}",
+        to=user.email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+    )
+
+
+def registration_opening_notices_of_user(*, user) -> list[RegistrationOpeningNotice]:
+    """The events the person waits to hear about (My account → Alerts)."""
+    return list(
+        RegistrationOpeningNotice.objects.filter(user=user, done_at__isnull=True)
+        .select_related("event")
+        .order_by("event__start", "pk")
+    )
+
+
+def registration_opening_notices_export(user) -> list[dict]:
+    """The person's notices, for their personal-data download."""
+    return [
+        {
+            "event": notice.event.title,
+            "asked_at": notice.created_at.isoformat(),
+            "emailed_at": notice.done_at.isoformat() if notice.delivery_id else None,
+        }
+        for notice in RegistrationOpeningNotice.objects.filter(user=user).select_related("event")
+    ]
+
+
+def registration_opening_notices_erase_for_user(user) -> int:
+    deleted, _by_model = RegistrationOpeningNotice.objects.filter(user=user).delete()
+    return deleted

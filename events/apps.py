@@ -8,7 +8,12 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from accounts.services import data_section_register, personal_data_eraser_register
-        from events.alerts import alert_subscriptions_erase_for_user, alert_subscriptions_export
+        from events.alerts import (
+            alert_subscriptions_erase_for_user,
+            alert_subscriptions_export,
+            registration_opening_notices_erase_for_user,
+            registration_opening_notices_export,
+        )
         from events.privacy import registrations_erase_for_user
         from events.selectors import registrations_export
 
@@ -19,3 +24,15 @@ class EventsConfig(AppConfig):
         # Likewise the alerts they follow.
         data_section_register(name="alerts", exporter=alert_subscriptions_export)
         personal_data_eraser_register(name="alerts", eraser=alert_subscriptions_erase_for_user)
+        # And the events they asked to hear about when registration opens.
+        data_section_register(
+            name="registration_opening_notices", exporter=registration_opening_notices_export
+        )
+        personal_data_eraser_register(
+            name="registration_opening_notices", eraser=registration_opening_notices_erase_for_user
+        )
+        # The outcome of a request for a restricted file goes through the outbox too.
+        from events.emails import access_decision_email_queue
+        from repository.access_requests import access_request_mailer_register
+
+        access_request_mailer_register(access_decision_email_queue)

@@ -111,6 +111,9 @@ PROGRAMMES = [
      """)),
 ]  # fmt: skip
 
+# LPA's flagship programmes: the home page always shows their next edition.
+FLAGSHIPS = {"virtual-cgmp-training-marathon", "week-of-quality"}
+
 GATES = "Bill & Melinda Gates Foundation"
 NEPAL_DDA = "Department of Drug Administration, Nepal"
 PARTNERS = [GATES, "Global Fund", "UNICEF", "UNDP", "UNCTAD", "Medicines Patent Pool", NEPAL_DDA]
@@ -777,7 +780,13 @@ def seed_demo_events() -> dict[str, int]:
     for order, (slug, name, summary, description) in enumerate(PROGRAMMES):
         Programme.objects.get_or_create(
             slug=slug,
-            defaults={"name": name, "summary": summary, "description": description, "order": order},
+            defaults={
+                "name": name,
+                "summary": summary,
+                "description": description,
+                "order": order,
+                "is_flagship": slug in FLAGSHIPS,
+            },
         )
     for name in PARTNERS:
         Partner.objects.get_or_create(name=name)

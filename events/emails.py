@@ -89,6 +89,43 @@ def email_queue(*, registration: Registration, kind: str, key_suffix: str = "") 
     )
 
 
+def access_decision_email_queue(access_request) -> EmailDelivery:
+    """The email that tells a person whether staff granted their request for a restricted file
+    (repository.access_requests hands the decision over; it cannot reach the outbox itself)."""
+    from django.urls import reverse
+
+    user = access_request.user
+    file = access_request.file
+    resource = file.resource
+    granted = access_request.status == "granted"
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "user": user,
+            "access_request": access_request,
+            "resource": resource,
+            "file": file,
+            "granted": granted,
+            "resource_url": _absolute(resource.get_absolute_url()),
+            "download_url": _absolute(
+                reverse("repository:download", kwargs={"slug": resource.slug, "file_id": file.pk})
+            ),
+            "site_name": "LPA Portal",
+        }
+        subject = (
+            _("Access granted: %(resource)s") if granted else _("Your request for %(resource)s")
+        ) % {"resource": resource.title}
+        body_text = render_to_string("emails/access_decision.txt", context)
+        body_html = render_to_string("emails/access_decision.html", context)
+    return delivery_queue(
+        key=f"access-request:{access_request.pk}:{access_request.status}",
+        to=user.email,
+        subject=str(subject),
+        body_text=body_text,
+        body_html=body_html,
+    )
+
+
 def delivery_queue(*, key: str, to: str, subject: str, body_text: str, **fields) -> EmailDelivery:
     """Put one rendered email in the outbox under its unique key, and have the task send it once
     the caller's transaction commits. A key already queued returns the existing row unchanged."""

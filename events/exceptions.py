@@ -151,6 +151,12 @@ class NothingChosen(AlertError):
     default_message = _("Choose new events, new resources or both.")
 
 
+class RegistrationAlreadyOpen(AlertError):
+    default_message = _(
+        "Registration for this event is not waiting to open: there is nothing to tell you."
+    )
+
+
 class InvalidUnsubscribeLink(AlertError):
     default_message = _(
         "This unsubscribe link is not valid: it may have been cut or changed when it was "

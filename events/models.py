@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import zoneinfo
@@ -39,6 +40,14 @@ class Programme(models.Model):
     )
     image_alt = models.CharField(_("image description (alt text)"), max_length=250, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_flagship = models.BooleanField(
+        _("flagship"),
+        default=False,
+        help_text=_(
+            "The home page shows the current or next edition of a flagship programme, whatever "
+            "other events come sooner."
+        ),
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -90,6 +99,35 @@ class Speaker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})" if self.organisation else self.name
+
+
+class RegistrationStatus:
+    """What an event's registration says to everyone at a moment (`Event.registration_status`).
+
+    One rule for the cards of the lists, the event and programme pages and the emails; the
+    registration box adds what concerns the visitor (registered, on the waiting list…).
+    """
+
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+    ENDED = "ended"
+    NO_REGISTRATION = "no_registration"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+    EXTERNAL = "external"
+    INVITATION = "invitation"
+    APPROVAL = "approval"
+    FULL = "full"
+    FEW_LEFT = "few_left"
+    OPEN = "open"
+
+    # Open to new registrations on this portal now (the waiting list of a full event included).
+    TAKING = (INVITATION, APPROVAL, FULL, FEW_LEFT, OPEN)
+
+
+# "Few places left": at most this share of the capacity, and at least this many places.
+FEW_PLACES_SHARE = 0.1
+FEW_PLACES_AT_LEAST = 3
 
 
 class EventQuerySet(models.QuerySet):
@@ -321,6 +359,47 @@ class Event(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def few_places_threshold(self) -> int:
+        return max(FEW_PLACES_AT_LEAST, math.ceil((self.capacity or 0) * FEW_PLACES_SHARE))
+
+    def registration_status(self, now: datetime | None = None, *, seats: bool = True) -> str:
+        """The state of the event's registration for everyone now (a `RegistrationStatus`),
+        from the registration rules below (`registration_is_open` and the seats): what the
+        cards, the event and programme pages and the emails say.
+
+        The seats are counted only for an open event with a limit, and not at all with
+        `seats=False` (OPEN then stands for FULL and FEW_LEFT too)."""
+        now = now or timezone.now()
+        mode = self.RegistrationMode
+        if self.status == self.Status.CANCELLED:
+            return RegistrationStatus.CANCELLED
+        if self.status == self.Status.POSTPONED:
+            return RegistrationStatus.POSTPONED
+        if self.has_ended(now):
+            return RegistrationStatus.ENDED
+        if self.registration_mode == mode.CLOSED:
+            return RegistrationStatus.NO_REGISTRATION
+        if self.registration_not_open_yet(now):
+            return RegistrationStatus.NOT_YET
+        if not self.registration_is_open(now):
+            return RegistrationStatus.CLOSED
+        if self.registration_mode == mode.EXTERNAL:
+            return RegistrationStatus.EXTERNAL
+        if self.registration_mode == mode.INVITATION:
+            return RegistrationStatus.INVITATION
+        if self.registration_mode == mode.APPROVAL:
+            return RegistrationStatus.APPROVAL
+        left = self.seats_left() if seats else None
+        if left is not None and left <= 0:
+            return RegistrationStatus.FULL
+        if left is not None and left <= self.few_places_threshold():
+            return RegistrationStatus.FEW_LEFT
+        return RegistrationStatus.OPEN
+
+    def has_waiting_list(self) -> bool:
+        """Whether people are waiting for a place."""
+        return self.registrations.filter(status=Registration.Status.WAITLISTED).exists()
+
     @property
     def banner_image(self) -> dict | None:
         """The banner for an <img>: resized WebP copies as a srcset, the size, the alt text."""
@@ -400,6 +479,9 @@ class Event(models.Model):
     def has_free_seat(self) -> bool:
         seats_left = self.seats_left()
         return seats_left is None or seats_left > 0
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        return self.start <= (now or timezone.now())
 
     @property
     def is_online(self) -> bool:
@@ -673,6 +755,19 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def participant_may_cancel(self, now: datetime | None = None) -> bool:
+        """Whether the participant may cancel it themselves: active, not attended, while the
+        event's cancellation is open (until its deadline, by default its start) and never once
+        the event has started. Staff may cancel at any time."""
+        now = now or timezone.now()
+        event = self.event
+        return (
+            self.is_active
+            and not self.attended
+            and event.cancellation_is_open(now)
+            and not event.has_started(now)
+        )
 
 
 class RegistrationStatusChange(models.Model):
@@ -1053,3 +1148,41 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} → {self.user_id}"
+
+
+class RegistrationOpeningNotice(models.Model):
+    """A signed-in person asked to hear when registration opens for an event announced before
+    it does. `send_alerts` sends the one email through the outbox once it has opened."""
+
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        related_name="opening_notices",
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="opening_notices",
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    # Set once the notice is dealt with: emailed, or dropped (the event was cancelled, or its
+    # registration closed before a run could tell).
+    done_at = models.DateTimeField(_("dealt with at"), null=True, blank=True)
+    delivery = models.ForeignKey(
+        EmailDelivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("registration opening notice")
+        verbose_name_plural = _("registration opening notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"], name="one_opening_notice_per_user_and_event"
+            )
+        ]
+        indexes = [models.Index(fields=["done_at", "event"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.user_id}"

@@ -19,13 +19,21 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
-from django.templatetags.tz import do_timezone
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from events.filters import EventFilter
-from events.models import Event, Programme, Registration, Session
+from events.models import (
+    Event,
+    Programme,
+    Registration,
+    RegistrationStatus,
+    RegistrationStatusChange,
+    Session,
+)
 from events.structured_data import event_json_ld, json_ld_script
+from events.times import in_zone, zone_short
 from repository.models import Resource, Topic
 
 PAGE_SIZE = 12
@@ -62,6 +70,11 @@ class Facet:
     def selected(self) -> FacetOption | None:
         return next((option for option in self.options if option.selected), None)
 
+    @property
+    def visible_options(self) -> list[FacetOption]:
+        """The options worth offering: those that give results, and the one chosen."""
+        return [option for option in self.options if option.count or option.selected]
+
 
 @dataclass
 class EventList:
@@ -97,8 +110,10 @@ def event_list(*, params: QueryDict, user) -> EventList:
     base = _visible_events(user)
     filterset = EventFilter(params, queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
-    queryset = queryset.select_related("programme").order_by(
-        "-start" if when == "past" else "start", "pk"
+    queryset = (
+        queryset.select_related("programme")
+        .with_seats_taken()
+        .order_by("-start" if when == "past" else "start", "pk")
     )
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
@@ -188,12 +203,59 @@ def programme_detail(*, slug: str) -> Programme:
     return Programme.objects.get(slug=slug)
 
 
-def programme_editions(*, programme: Programme) -> list[tuple[int, list[Event]]]:
-    """The programme's published editions by year, newest year first."""
-    events = (
-        Event.objects.published().filter(programme=programme).order_by("-edition_year", "start")
+@dataclass
+class ProgrammeEditions:
+    """A programme's published editions: the current or next one first, then the others that
+    have not ended, then the past ones by year."""
+
+    next: Event | None
+    upcoming: list[Event]
+    past: list[tuple[int, list[Event]]]  # newest year first
+
+
+def programme_editions(*, programme: Programme, now: datetime | None = None) -> ProgrammeEditions:
+    """One query: every published edition of the programme (cancelled and postponed ones too,
+    which say so), with the seats their registration state needs."""
+    now = now or timezone.now()
+    events = list(
+        Event.objects.published()
+        .filter(programme=programme)
+        .select_related("programme")
+        .with_seats_taken()
+        .order_by("start", "pk")
     )
-    return [(year, list(group)) for year, group in groupby(events, key=lambda e: e.edition_year)]
+    upcoming = [event for event in events if event.end >= now]
+    following = next((e for e in upcoming if e.status == Event.Status.PUBLISHED), None)
+    past = sorted(
+        (event for event in events if event.end < now),
+        key=lambda event: (-event.edition_year, event.start),
+    )
+    return ProgrammeEditions(
+        next=following,
+        upcoming=[event for event in upcoming if event is not following],
+        past=[(year, list(group)) for year, group in groupby(past, key=lambda e: e.edition_year)],
+    )
+
+
+def programmes_with_next_edition(*, now: datetime | None = None) -> list[Programme]:
+    """Every programme in its order, each with `next_edition`: its current or next published
+    edition (one that has not ended), or None. Two queries, whatever the number of events."""
+    now = now or timezone.now()
+    following = (
+        Event.objects.filter(programme=OuterRef("pk"), status=Event.Status.PUBLISHED, end__gte=now)
+        .order_by("start", "pk")
+        .values("pk")[:1]
+    )
+    programmes = list(Programme.objects.annotate(next_edition_id=Subquery(following)))
+    ids = [programme.next_edition_id for programme in programmes if programme.next_edition_id]
+    editions = (
+        Event.objects.filter(pk__in=ids).select_related("programme").with_seats_taken().in_bulk()
+        if ids
+        else {}
+    )
+    for programme in programmes:
+        programme.next_edition = editions.get(programme.next_edition_id)
+    return programmes
 
 
 def event_detail(*, slug: str, user) -> Event:
@@ -244,37 +306,37 @@ def event_page(*, event: Event, user, visitor_zone: str, url: str) -> EventPage:
     )
 
 
-def in_zone(value: datetime, zone) -> datetime:
-    """The moment as wall-clock time in `zone`, marked so that templates print it unconverted
-    (they would otherwise show it in the active time zone, UTC)."""
-    return do_timezone(value, zone)
-
-
 @dataclass
 class AgendaItem:
     session: Session
     start: datetime  # in the event's time zone
     end: datetime
-    visitor_start: datetime | None  # in the visitor's time zone, when it differs
-    visitor_end: datetime | None
+    visitor_start: datetime | None = None  # in the visitor's time zone, when it differs
+    visitor_end: datetime | None = None
+    visitor_zone: str = ""  # 'EAT', 'UTC+5:45'
+    visitor_other_day: bool = False  # the visitor's day is not the event's
 
 
 def event_agenda(*, event: Event, visitor_zone: str = "") -> list[tuple[date, list[AgendaItem]]]:
-    """The sessions grouped by day, as the day falls in the event's own time zone."""
+    """The sessions grouped by day, as the day falls in the event's own time zone, each with the
+    visitor's time beside it where their clock says something else."""
     zone = event.tz
     visitor = zoneinfo.ZoneInfo(visitor_zone) if visitor_zone else None
     if visitor is not None and visitor.key == zone.key:
         visitor = None
-    items = [
-        AgendaItem(
-            session=session,
-            start=in_zone(session.start, zone),
-            end=in_zone(session.end, zone),
-            visitor_start=in_zone(session.start, visitor) if visitor else None,
-            visitor_end=in_zone(session.end, visitor) if visitor else None,
+    items = []
+    for session in event.sessions.all():
+        item = AgendaItem(
+            session=session, start=in_zone(session.start, zone), end=in_zone(session.end, zone)
         )
-        for session in event.sessions.all()
-    ]
+        if visitor is not None and session.start.astimezone(visitor).utcoffset() != (
+            item.start.utcoffset()
+        ):
+            item.visitor_start = in_zone(session.start, visitor)
+            item.visitor_end = in_zone(session.end, visitor)
+            item.visitor_zone = zone_short(session.start, visitor)
+            item.visitor_other_day = item.visitor_start.date() != item.start.date()
+        items.append(item)
     return [(day, list(group)) for day, group in groupby(items, key=lambda item: item.start.date())]
 
 
@@ -305,32 +367,44 @@ class RegistrationState:
     position: int | None = None
     can_register: bool = False
     can_cancel: bool = False
+    # Registration has not opened: whether the visitor asked for an email when it does.
+    notice_requested: bool = False
 
 
 def event_registration_state(
     *, event: Event, user, now: datetime | None = None
 ) -> RegistrationState:
+    """The registration box: the event's `registration_status` (one rule with the cards), and
+    what concerns this visitor (their registration, their unverified type of organisation)."""
     now = now or timezone.now()
-    mode = Event.RegistrationMode
     registration = active_registration(event=event, user=user)
     if registration is not None:
         return _registered_state(event, registration, now)
-    if event.status == Event.Status.CANCELLED:
+    status = event.registration_status(now)
+    S = RegistrationStatus
+    if status == S.CANCELLED:
         return RegistrationState("cancelled", _("This event has been cancelled."))
-    if event.status == Event.Status.POSTPONED:
+    if status == S.POSTPONED:
         return RegistrationState(
             "postponed", _("This event has been postponed. New dates will be announced.")
         )
-    if event.end < now:
+    if status == S.ENDED:
         return RegistrationState("ended", _("This event has ended."))
-    if event.registration_mode == mode.CLOSED:
+    if status == S.NO_REGISTRATION:
         return RegistrationState("no_registration", _("Registration is not open for this event."))
-    if event.registration_not_open_yet(now):
-        # The template says "Registration opens on <date>".
-        return RegistrationState("not_yet", "", opens=event.registration_opens)
-    if not event.registration_is_open(now):
+    if status == S.NOT_YET:
+        # The template says "Registration opens on <date>", and offers to email the visitor then.
+        from events.alerts import registration_opening_notice_requested
+
+        return RegistrationState(
+            "not_yet",
+            "",
+            opens=event.registration_opens,
+            notice_requested=registration_opening_notice_requested(event=event, user=user),
+        )
+    if status == S.CLOSED:
         return RegistrationState("closed", _("Registration is closed."))
-    if event.registration_mode == mode.EXTERNAL:
+    if status == S.EXTERNAL:
         return RegistrationState(
             "external",
             _("Registration is on the organiser's website."),
@@ -338,7 +412,7 @@ def event_registration_state(
             closes=event.registration_closes,
         )
     can_register = event.status == Event.Status.PUBLISHED
-    if event.registration_mode == mode.INVITATION:
+    if status == S.INVITATION:
         return RegistrationState(
             "invitation",
             _("This event is by invitation only. Register with the code you received."),
@@ -351,15 +425,22 @@ def event_registration_state(
             "Registration is open. Your type of organisation has not been verified by the LPA "
             "team yet, so the organisers confirm your place."
         )
-    elif event.registration_mode == mode.APPROVAL:
+    elif status == S.APPROVAL:
         message = _("Registration is open. Places are confirmed by the organisers.")
-    elif not event.has_free_seat():
+    elif status == S.FULL:
         return RegistrationState(
             "full",
             _("The event is full. You can join the waiting list: free places go to it in order."),
             closes=event.registration_closes,
             can_register=can_register,
         )
+    elif status == S.FEW_LEFT:
+        left = event.seats_left()
+        message = ngettext(
+            "Registration is open. Only %(count)s place is left.",
+            "Registration is open. Only %(count)s places are left.",
+            left,
+        ) % {"count": left}
     else:
         message = _("Registration is open.")
     return RegistrationState(
@@ -368,7 +449,8 @@ def event_registration_state(
 
 
 def _registered_state(event: Event, registration: Registration, now: datetime) -> RegistrationState:
-    can_cancel = event.cancellation_is_open(now)
+    registration.event = event
+    can_cancel = registration.participant_may_cancel(now)
     status = Registration.Status
     if registration.status == status.CONFIRMED:
         return RegistrationState(
@@ -425,34 +507,100 @@ def _ahead_on_waiting_list():
     return Registration.objects.annotate(ahead=Coalesce(Subquery(ahead), 0))
 
 
-def registrations_of_user(*, user) -> list[Registration]:
-    """My registrations: newest event first, with the waiting-list position of each, the
-    certificate and what a confirmed registrant may open. A fixed number of queries."""
+@dataclass
+class EventRegistrations:
+    """One event in My registrations: the person's registration that counts (the active one,
+    else the latest) and the history of all their registrations for it, oldest first."""
+
+    event: Event
+    registration: Registration
+    history: list[RegistrationStatusChange]
+    is_upcoming: bool
+
+    @property
+    def can_download_certificate(self) -> bool:
+        """Attended, confirmed, and the event is over: the certificate is issued on download
+        (`events.attendance.certificate_issue`)."""
+        registration = self.registration
+        return (
+            registration.attended
+            and registration.status == Registration.Status.CONFIRMED
+            and self.event.has_ended()
+        )
+
+    @property
+    def can_give_feedback(self) -> bool:
+        return (
+            self.registration.attended
+            and not self.is_upcoming
+            and getattr(self.registration, "feedback", None) is None
+        )
+
+
+@dataclass
+class MyRegistrations:
+    upcoming: list[EventRegistrations]
+    past: list[EventRegistrations]
+
+    def __bool__(self) -> bool:
+        return bool(self.upcoming or self.past)
+
+
+def registrations_of_user(*, user, now: datetime | None = None) -> MyRegistrations:
+    """My registrations, one entry per event: upcoming events soonest first, then past events
+    latest first. Each has the registration that counts with its waiting-list position and
+    whether the person may still cancel it, the certificate, and the history of every
+    registration for the event (a cancelled one and a new one read as one story). A fixed
+    number of queries."""
+    now = now or timezone.now()
     registrations = list(
         _ahead_on_waiting_list()
         .filter(user=user)
         .select_related("event", "event__programme", "certificate", "feedback")
-        .prefetch_related(Prefetch("event__materials", queryset=Resource.objects.visible_to(user)))
-        .order_by("-event__start", "-pk")
-    )
-    now = timezone.now()
-    for registration in registrations:
-        registration.position = (
-            registration.ahead + 1
-            if registration.status == Registration.Status.WAITLISTED
-            else None
+        .prefetch_related(
+            Prefetch("event__materials", queryset=Resource.objects.visible_to(user)),
+            Prefetch(
+                "status_changes", queryset=RegistrationStatusChange.objects.order_by("created_at")
+            ),
         )
-        event = registration.event
-        registration.can_cancel = registration.is_active and event.cancellation_is_open(now)
-    return registrations
+        .order_by("created_at", "pk")
+    )
+    by_event: dict[int, list[Registration]] = {}
+    for registration in registrations:
+        by_event.setdefault(registration.event_id, []).append(registration)
+    upcoming, past = [], []
+    for group in by_event.values():
+        active = [registration for registration in group if registration.is_active]
+        current = active[-1] if active else group[-1]
+        event = current.event
+        for registration in group:
+            registration.event = event
+        current.position = (
+            current.ahead + 1 if current.status == Registration.Status.WAITLISTED else None
+        )
+        current.can_cancel = current.participant_may_cancel(now)
+        history = sorted(
+            (change for registration in group for change in registration.status_changes.all()),
+            key=lambda change: (change.created_at, change.pk),
+        )
+        entry = EventRegistrations(
+            event=event, registration=current, history=history, is_upcoming=event.end >= now
+        )
+        (upcoming if entry.is_upcoming else past).append(entry)
+    upcoming.sort(key=lambda entry: (entry.event.start, entry.event.pk))
+    past.sort(key=lambda entry: (entry.event.start, entry.event.pk), reverse=True)
+    return MyRegistrations(upcoming=upcoming, past=past)
 
 
-def upcoming_events(*, limit: int) -> list[Event]:
-    """The next published events, soonest first (home page)."""
+def upcoming_events(*, limit: int, exclude: list[int] | None = None) -> list[Event]:
+    """The next published events, soonest first (home page), but those in `exclude` (the
+    flagship editions the page shows already)."""
     return list(
         Event.objects.filter(status=Event.Status.PUBLISHED)
         .upcoming()
+        .exclude(pk__in=exclude or [])
         .select_related("programme")
+        .with_seats_taken()
         .order_by("start")[:limit]
     )
 

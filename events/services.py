@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.db import transaction
@@ -40,6 +40,7 @@ from events.models import (
     RegistrationStatusChange,
     Session,
 )
+from events.times import in_zone, zone_label
 
 COPIED_M2M_FIELDS = ("audiences", "product_areas", "topics", "languages", "partners")
 
@@ -289,11 +290,10 @@ def registration_check_window(*, event: Event, now: datetime | None = None) -> N
         raise RegistrationClosed  # registration is on the organiser's website
     if event.status == Event.Status.PUBLISHED and event.registration_not_open_yet(now):
         raise RegistrationNotOpenYet(
-            _("Registration opens on %(date)s (UTC).")
+            _("Registration opens on %(date)s, %(zone)s.")
             % {
-                "date": date_format(
-                    timezone.localtime(event.registration_opens, UTC), "DATETIME_FORMAT"
-                )
+                "date": date_format(in_zone(event.registration_opens, event.tz), "DATETIME_FORMAT"),
+                "zone": zone_label(event.registration_opens, event.tz),
             }
         )
     if not event.registration_is_open(now):
@@ -427,7 +427,8 @@ def registration_cancel(*, registration: Registration, by, reason: str = "") -> 
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status not in Registration.ACTIVE:
             raise InvalidTransition(_("This registration is not active."))
-        if not by.is_staff and not event.cancellation_is_open():
+        registration.event = event
+        if not by.is_staff and not registration.participant_may_cancel():
             raise CancellationClosed
         freed_seat = registration.status == Status.CONFIRMED
         _set_status(registration, Status.CANCELLED, by=by, reason=reason or "cancelled")

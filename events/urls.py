@@ -15,6 +15,11 @@ urlpatterns = [
         name="detail",
     ),
     path("events/<slug:slug>/calendar.ics", feeds.event_ics, name="ics"),
+    path(
+        "events/<slug:slug>/notify-me/",
+        views.RegistrationNoticeView.as_view(),
+        name="registration_notice",
+    ),
     path("programmes/<slug:slug>/", views.ProgrammeDetailView.as_view(), name="programme"),
     path("my/registrations/", views.MyRegistrationsView.as_view(), name="my_registrations"),
     path(

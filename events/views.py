@@ -126,6 +126,31 @@ class EventDetailView(DetailView):
         return context
 
 
+class RegistrationNoticeView(View):
+    """ "Notify me when registration opens" (a POST from the registration box), or "no longer"."""
+
+    def post(self, request, slug):
+        event = get_object_or_404(Event.objects.published(), slug=slug)
+        if not request.user.is_authenticated:
+            return redirect_to_login(event.get_absolute_url())
+        if request.POST.get("action") == "cancel":
+            alerts.registration_opening_notice_cancel(event=event, user=request.user)
+            messages.success(request, _("You will not get an email when registration opens."))
+            return redirect(event)
+        try:
+            alerts.registration_opening_notice_request(event=event, user=request.user)
+        except alerts.AlertError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("We will email you once when registration opens for this event.")
+            )
+        return redirect(event)
+
+    def get(self, request, slug):
+        return redirect("events:detail", slug=slug)
+
+
 class ProgrammeDetailView(DetailView):
     template_name = "events/programme_detail.html"
     context_object_name = "programme"
@@ -166,7 +191,12 @@ class CancelRegistrationView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(registration=self.registration, **kwargs)
+        return super().get_context_data(
+            registration=self.registration,
+            can_cancel=self.registration.participant_may_cancel(),
+            has_waiting_list=self.registration.event.has_waiting_list(),
+            **kwargs,
+        )
 
     def form_valid(self, form):
         try:
@@ -317,6 +347,9 @@ class AlertListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["subscriptions"] = alerts.alert_subscriptions_of_user(user=self.request.user)
+        context["opening_notices"] = alerts.registration_opening_notices_of_user(
+            user=self.request.user
+        )
         context["max_subscriptions"] = alerts.MAX_SUBSCRIPTIONS
         return context
 

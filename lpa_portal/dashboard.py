@@ -3,7 +3,7 @@ the filtered list where they act on it.
 
 A panel is a function of the request that returns a `Panel`, or None when the person may not
 see it; `PANELS` is the list shown, in order. A panel of another app is added by appending its
-function (for instance the requests for restricted files, once the repository keeps them).
+function (as the requests for restricted files).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from django.utils.translation import ngettext
 
 from events import selectors as event_selectors
 from events.models import EmailDelivery, Registration
+from repository.access_requests import pending_access_requests_by_resource
+from repository.models import AccessRequest
 
 
 @dataclass
@@ -184,8 +186,41 @@ def recent_feedback_panel(request) -> Panel | None:
     )
 
 
+def restricted_file_requests_panel(request) -> Panel | None:
+    if not request.user.has_perm("repository.change_accessrequest"):
+        return None
+    pending = AccessRequest.Status.PENDING
+    rows = [
+        Row(
+            label=resource.title,
+            url=reverse("admin:repository_resource_change", args=[resource.pk]),
+            figures=[
+                (
+                    str(resource.pending_count),
+                    _list_url(
+                        "repository_accessrequest_changelist",
+                        file__resource__id__exact=resource.pk,
+                        status__exact=pending,
+                    ),
+                )
+            ],
+        )
+        for resource in pending_access_requests_by_resource()
+    ]
+    return Panel(
+        id="restricted-file-requests",
+        title=_("Requests for restricted files waiting"),
+        headings=[_("Resource"), _("Waiting")],
+        rows=rows,
+        empty=_("No request for a restricted file waits."),
+        more_url=_list_url("repository_accessrequest_changelist", status__exact=pending),
+        more_label=_("All requests waiting (grant or refuse each in one click)"),
+    )
+
+
 PANELS: list[Callable] = [
     pending_requests_panel,
+    restricted_file_requests_panel,
     open_events_panel,
     failed_emails_panel,
     recent_feedback_panel,

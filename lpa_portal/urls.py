@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 from accounts.cache import anonymous_page_cache
 from lpa_portal.health import healthz
 from lpa_portal.sitemaps import SITEMAPS
-from lpa_portal.views import HomeView, favicon
+from lpa_portal.views import AboutView, HomeView, favicon
 
 # A database outage outside any view gets the 503 page too (see lpa_portal.middleware).
 handler500 = "lpa_portal.views.server_error"
@@ -33,7 +33,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", anonymous_page_cache(HomeView.as_view()), name="home"),
-    path("about/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
+    path("about/", AboutView.as_view(), name="about"),
     path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
     path(
         "accessibility/",

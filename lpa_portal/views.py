@@ -17,12 +17,41 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Read only when the template does not find the lists kept.
+        programmes = SimpleLazyObject(event_selectors.programmes_with_next_edition)
+        context["programmes"] = programmes
+        # The flagship editions are shown with their programme; the list has the others.
         context["upcoming_events"] = SimpleLazyObject(
-            lambda: event_selectors.upcoming_events(limit=3)
+            lambda: event_selectors.upcoming_events(
+                limit=3,
+                exclude=[p.next_edition_id for p in programmes if p.is_flagship and p.next_edition],
+            )
         )
         context["latest_resources"] = SimpleLazyObject(
             lambda: repository_selectors.latest_resources(limit=3)
         )
+        return context
+
+
+class AboutView(TemplateView):
+    """The unit and its programmes; each section about a programme leads to its page and its
+    current or next edition."""
+
+    template_name = "pages/about.html"
+    # The About page's sections describe these programmes (by their slug).
+    SECTIONS = {
+        "marathon": "virtual-cgmp-training-marathon",
+        "week_of_quality": "week-of-quality",
+        "workshops": "regional-training-workshops",
+    }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        programmes = event_selectors.programmes_with_next_edition()
+        by_slug = {programme.slug: programme for programme in programmes}
+        context["programmes"] = programmes
+        context["section_programmes"] = {
+            section: by_slug.get(slug) for section, slug in self.SECTIONS.items()
+        }
         return context
 
 

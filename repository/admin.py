@@ -23,7 +23,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import Avg, Count, Max, Q
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,8 +35,10 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.cache import ContentAdminMixin
+from repository.access_requests import AccessRequestError, access_request_decide
 from repository.extraction import text_extraction_queue
 from repository.models import (
+    AccessRequest,
     Audience,
     DownloadEvent,
     Language,
@@ -693,3 +696,173 @@ admin.site.register(ProductArea, VocabularyAdmin)
 admin.site.register(Audience, VocabularyAdmin)
 admin.site.register(Language, VocabularyAdmin)
 admin.site.register(Region, VocabularyAdmin)
+
+
+# --- Requests for restricted files ---------------------------------------------------------------
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    """Requests for restricted files, with the person's profile: staff grant or refuse a
+    waiting one in one click from the list (or several at once with the actions). The person
+    is told by email; a grant opens that file only, for GRANT_DAYS days. Waiting requests:
+    the list filtered on `status__exact=pending` (the staff dashboard links there)."""
+
+    list_display = (
+        "created_at",
+        "person",
+        "profile",
+        "requested_file",
+        "reason_excerpt",
+        "status",
+        "expires_at",
+        "decision",
+    )
+    list_filter = ("status", ("file__resource", admin.RelatedOnlyFieldListFilter), "created_at")
+    search_fields = (
+        "user__email",
+        "user__full_name",
+        "user__organisation",
+        "file__resource__title",
+        "file__resource__reference_number",
+    )
+    list_select_related = ("user", "file__resource", "decided_by")
+    fields = (
+        "person",
+        "profile",
+        "requested_file",
+        "reason",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+        "expires_at",
+    )
+    readonly_fields = fields
+    actions = ("grant_selected", "refuse_selected")
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("person"), ordering="user__full_name")
+    def person(self, obj: AccessRequest) -> str:
+        user = obj.user
+        return format_html("{}<br>{}", user.full_name or "—", user.email)
+
+    @admin.display(description=_("profile"))
+    def profile(self, obj: AccessRequest) -> str:
+        user = obj.user
+        verified = (
+            gettext("verified regulator")
+            if user.is_verified_regulator
+            else gettext("type verified")
+            if user.organisation_type_is_verified
+            else gettext("type self-declared")
+        )
+        return format_html(
+            "{}<br>{} ({})<br>{}<br>{}",
+            user.organisation or "—",
+            user.get_organisation_type_display() or "—",
+            verified,
+            user.job_title or "—",
+            user.country_name or "—",
+        )
+
+    @admin.display(description=_("file"), ordering="file__resource__title")
+    def requested_file(self, obj: AccessRequest) -> str:
+        resource = obj.file.resource
+        return format_html(
+            '<a href="{}">{}</a><br>{} · {}',
+            reverse("admin:repository_resource_change", args=[resource.pk]),
+            resource.title,
+            obj.file.get_language_display(),
+            resource.get_access_level_display(),
+        )
+
+    @admin.display(description=_("why"))
+    def reason_excerpt(self, obj: AccessRequest) -> str:
+        return obj.reason if len(obj.reason) <= 200 else obj.reason[:200] + "…"
+
+    @admin.display(description=_("decision"))
+    def decision(self, obj: AccessRequest) -> str:
+        # Buttons of the list's own form (it carries the CSRF token): one click each.
+        if obj.status != AccessRequest.Status.PENDING or not self._may_decide:
+            return ""
+        grant = reverse("admin:repository_accessrequest_grant", args=[obj.pk])
+        refuse = reverse("admin:repository_accessrequest_refuse", args=[obj.pk])
+        return format_html(
+            '<button type="submit" class="button" formaction="{}" name="decide" value="grant">'
+            "{}</button> "
+            '<button type="submit" class="button" formaction="{}" name="decide" value="refuse">'
+            "{}</button>",
+            grant,
+            gettext("Grant"),
+            refuse,
+            gettext("Refuse"),
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        self._may_decide = self.has_change_permission(request)
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/grant/",
+                self.admin_site.admin_view(self._decide_view(grant=True)),
+                name="repository_accessrequest_grant",
+            ),
+            path(
+                "<int:pk>/refuse/",
+                self.admin_site.admin_view(self._decide_view(grant=False)),
+                name="repository_accessrequest_refuse",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _decide_view(self, *, grant: bool):
+        def view(request, pk):
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            access_request = get_object_or_404(AccessRequest, pk=pk)
+            self._decide(request, [access_request], grant=grant)
+            pending = reverse("admin:repository_accessrequest_changelist")
+            return HttpResponseRedirect(f"{pending}?status__exact=pending")
+
+        return view
+
+    def _decide(self, request, access_requests, *, grant: bool) -> None:
+        done = 0
+        for access_request in access_requests:
+            try:
+                access_request_decide(access_request=access_request, by=request.user, grant=grant)
+            except AccessRequestError as error:
+                self.message_user(request, f"{access_request}: {error.message}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            text = (
+                ngettext(
+                    "%(count)d request granted; the person is told by email.",
+                    "%(count)d requests granted; each person is told by email.",
+                    done,
+                )
+                if grant
+                else ngettext(
+                    "%(count)d request refused; the person is told by email.",
+                    "%(count)d requests refused; each person is told by email.",
+                    done,
+                )
+            )
+            self.message_user(request, text % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Grant the selected requests"), permissions=["change"])
+    def grant_selected(self, request, queryset):
+        self._decide(request, list(queryset.pending()), grant=True)
+
+    @admin.action(description=_("Refuse the selected requests"), permissions=["change"])
+    def refuse_selected(self, request, queryset):
+        self._decide(request, list(queryset.pending()), grant=False)

@@ -17,3 +17,13 @@ class RepositoryConfig(AppConfig):
 
     def ready(self):
         connection_created.connect(_sqlite_functions, dispatch_uid="repository.sqlite_functions")
+
+        from accounts.services import data_section_register, personal_data_eraser_register
+        from repository.access_requests import (
+            access_requests_erase_for_user,
+            access_requests_export,
+        )
+
+        # A person's requests for restricted files are part of their data.
+        data_section_register(name="access_requests", exporter=access_requests_export)
+        personal_data_eraser_register(name="access_requests", eraser=access_requests_erase_for_user)

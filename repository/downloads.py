@@ -1,8 +1,9 @@
 """File downloads: who may open a file, counting, and sending it efficiently.
 
 A resource's files are reachable exactly when its page is (published and past any embargo, or
-any resource for staff); otherwise 404. Restricted files need the access level: anonymous
-visitors are sent to sign in, signed-in visitors without the level see a 403 page that says why.
+any resource for staff); otherwise 404. Restricted files need the access level, or a grant of
+that file ("Request access"), as `Resource.can_open_files` says: anonymous visitors are sent to
+sign in, signed-in visitors without either see a 403 page that says why and how to ask.
 
 The portal checks access and counts; behind nginx it then lets the web server send the bytes
 (X-Accel-Redirect to an internal location), otherwise it streams the file through the storage
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -55,13 +57,20 @@ def download(request, slug: str, file_id: int):
     resource = resource_file.resource
     if not resource.is_visible_to(request.user):
         raise Http404
-    if not resource.can_open_files(request.user):
+    if not resource.can_open_files(request.user, file=resource_file):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return render(
             request,
             "403.html",
-            {"reason": _denied_reason(resource.access_level), "resource": resource},
+            {
+                "reason": _denied_reason(resource.access_level),
+                "resource": resource,
+                "request_access_url": reverse(
+                    "repository:access_request",
+                    kwargs={"slug": resource.slug, "file_id": resource_file.pk},
+                ),
+            },
             status=403,
         )
     if resource_file.external_url:

@@ -6,6 +6,7 @@ resources can be filtered and counted by them in the database.
 """
 
 import uuid
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -129,6 +130,49 @@ def access_level_of(user) -> int:
     if user.is_staff or getattr(user, "is_verified_regulator", False):
         return AccessLevel.REGULATORS
     return AccessLevel.REGISTERED
+
+
+@dataclass(frozen=True)
+class AccessGrants:
+    """The restricted files staff let a person open for a time ("Request access"), and the
+    resources whose content that opens: those whose every file is granted."""
+
+    files: frozenset[int] = frozenset()
+    resources: frozenset[int] = frozenset()
+
+
+NO_GRANTS = AccessGrants()
+
+
+def access_grants_of(user, now=None) -> AccessGrants:
+    """What `user` holds by grants now; read once per user object (a request's user) and kept
+    on it. Anonymous visitors, staff and verified regulators need none."""
+    if not user.is_authenticated or access_level_of(user) >= max(AccessLevel.values):
+        return NO_GRANTS
+    now_given = now
+    grants = getattr(user, "_access_grants", None)
+    if grants is not None and now is None:
+        return grants
+    now = now or timezone.now()
+    rows = list(
+        AccessRequest.objects.granted(now)
+        .filter(user=user)
+        .values_list("file_id", "file__resource_id")
+    )
+    files = frozenset(file_id for file_id, _resource in rows)
+    resources: set[int] = set()
+    if files:
+        by_resource = ResourceFile.objects.filter(
+            resource_id__in={resource for _file, resource in rows}
+        ).values_list("resource_id", "pk")
+        every: dict[int, set[int]] = {}
+        for resource_id, file_id in by_resource:
+            every.setdefault(resource_id, set()).add(file_id)
+        resources = {resource for resource, ids in every.items() if ids <= files}
+    grants = AccessGrants(files=files, resources=frozenset(resources))
+    if now_given is None:
+        user._access_grants = grants
+    return grants
 
 
 class ResourceQuerySet(models.QuerySet):
@@ -276,6 +320,14 @@ class Resource(models.Model):
         if self.supersedes_id and self.supersedes_id == self.pk:
             raise ValidationError({"supersedes": _("A resource cannot supersede itself.")})
 
+    # Below this, a count says more about how new a resource is than about its worth ("0
+    # downloads"): the public sees it from here on; staff always see it.
+    DOWNLOADS_SHOWN_FROM = 10
+
+    @property
+    def download_count_is_public(self) -> bool:
+        return self.download_count >= self.DOWNLOADS_SHOWN_FROM
+
     @property
     def is_embargoed(self) -> bool:
         return bool(self.embargo_until and self.embargo_until > timezone.now())
@@ -291,8 +343,20 @@ class Resource(models.Model):
         """Whether `user` may see this record (`ResourceQuerySet.visible_to`)."""
         return bool(user.is_staff) or self.is_public(now)
 
-    def can_open_files(self, user) -> bool:
-        return access_level_of(user) >= self.access_level
+    def can_open_files(self, user, file: "ResourceFile | None" = None) -> bool:
+        """Whether `user` may open this resource's content: their access level reaches the
+        resource's, or staff granted them access ("Request access", for a time). With `file`,
+        that one file; without, the whole content (every file, the Q&A items, the text inside
+        the files that search reads), which grants open only when they cover every file.
+
+        The one rule for the download view, the resource page, search and alerts
+        (`content_open_condition` is its form for a query)."""
+        if access_level_of(user) >= self.access_level:
+            return True
+        grants = access_grants_of(user)
+        if file is not None:
+            return file.resource_id == self.pk and file.pk in grants.files
+        return self.pk in grants.resources
 
     @property
     def publication_date_display(self) -> str:
@@ -302,6 +366,18 @@ class Resource(models.Model):
         from django.utils.formats import date_format
 
         return date_format(self.publication_date, formats[self.date_precision])
+
+
+def content_open_condition(user, level_expression=None) -> models.Q:
+    """`Resource.can_open_files(user)` (the whole content) as a condition of a query on
+    resources. `level_expression` is the visitor's level as the query should compare it (the
+    search casts it to the column's type for its indexes)."""
+    level = access_level_of(user)
+    condition = models.Q(access_level__lte=level if level_expression is None else level_expression)
+    granted = access_grants_of(user).resources
+    if granted:
+        condition |= models.Q(pk__in=sorted(granted))
+    return condition
 
 
 def resource_file_path(instance: "ResourceFile", filename: str) -> str:
@@ -526,3 +602,75 @@ class SearchQuery(models.Model):
 
     def __str__(self) -> str:
         return self.query
+
+
+class AccessRequestQuerySet(models.QuerySet):
+    def granted(self, now=None):
+        """Grants in force: granted, and not expired."""
+        return self.filter(
+            status=AccessRequest.Status.GRANTED, expires_at__gt=now or timezone.now()
+        )
+
+    def pending(self):
+        return self.filter(status=AccessRequest.Status.PENDING)
+
+
+class AccessRequest(models.Model):
+    """A signed-in person asks for a restricted file they may not open (as DSpace's "request a
+    copy"); staff grant it, for that file only and for a time, or refuse it. The person is
+    told by email either way."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+    )
+    file = models.ForeignKey(
+        ResourceFile,
+        verbose_name=_("file"),
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+    )
+    reason = models.TextField(_("why the person needs it"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("access until"), null=True, blank=True)
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("request for a restricted file")
+        verbose_name_plural = _("requests for restricted files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "file"],
+                condition=models.Q(status="pending"),
+                name="one_pending_access_request_per_user_and_file",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file} ← {self.user_id}"
+
+    @property
+    def resource(self) -> Resource:
+        return self.file.resource

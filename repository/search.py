@@ -59,7 +59,14 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.cache import content_versions
 from accounts.ratelimits import Limit
-from repository.models import QAItem, Resource, ResourceFile, SynonymGroup, access_level_of
+from repository.models import (
+    QAItem,
+    Resource,
+    ResourceFile,
+    SynonymGroup,
+    access_level_of,
+    content_open_condition,
+)
 from repository.models import SearchQuery as LoggedQuery
 
 CONFIG = "english"
@@ -301,8 +308,8 @@ def search_filter(*, queryset: QuerySet[Resource], query: str, user) -> QuerySet
     if not query:
         return queryset
     if _is_postgres():
-        return queryset.filter(_pg_match(query, access_level_of(user)))
-    return _sqlite_filter(queryset, query, access_level_of(user))
+        return queryset.filter(_pg_match(query, user))
+    return _sqlite_filter(queryset, query, user)
 
 
 def search_count(*, queryset: QuerySet[Resource], query: str, user, cap: int) -> int:
@@ -328,7 +335,7 @@ def search_best_ids(
         return list(ranked.order_by("-rank", *ordering).values_list("pk", flat=True)[:cap])
     exact = _exact(query)
     tiers = [Q(pk__in=exact)] if exact is not None else []
-    tiers += [condition for condition, _worth in _tiers(query, access_level_of(user))]
+    tiers += [condition for condition, _worth in _tiers(query, user)]
     # The words must all be there, as the query asks (phrases and exclusions included).
     matching = search_filter(queryset=queryset, query=query, user=user).order_by()
     found: list[int] = []
@@ -357,7 +364,7 @@ def search_rank(*, query: str, user):
         # Any of the words: the more of them, and the better placed, the better.
         return reduce(operator.add, [search_rank(query=word, user=user) for word in words])
     if _is_postgres():
-        return _pg_rank(query, access_level_of(user))
+        return _pg_rank(query, user)
     return _sqlite_rank(query)
 
 
@@ -380,7 +387,7 @@ def search_snippet(*, query: str, user):
     """
     query = normalise_query(query)
     if query and _is_postgres():
-        return _pg_snippet(query, access_level_of(user))
+        return _pg_snippet(query, user)
     return ExpressionWrapper(Substr("summary", 1, SNIPPET_FALLBACK_CHARS), output_field=_Snippet())
 
 
@@ -583,16 +590,20 @@ class _WithoutPhrases(Func):
     output_field = SearchQueryField()
 
 
-def _level(level: int):
-    # The column's own type, which the indexes with the access level are for.
-    return Cast(Value(level), models.SmallIntegerField())
+def _content_open(user) -> Q:
+    """The resources whose content the visitor may open (`Resource.can_open_files`: their
+    access level, or staff's grants), with the level in the column's own type, which the
+    indexes with the access level are for."""
+    level = Cast(Value(access_level_of(user)), models.SmallIntegerField())
+    return content_open_condition(user, level)
 
 
-def _found_by_words(tsquery, level: int) -> Q:
+def _found_by_words(tsquery, user) -> Q:
     """The words are in the full document of a resource whose content the visitor may open, or
     in the metadata of another one."""
-    return (Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), tsquery))) | (
-        Q(access_level__gt=_level(level)) & Q(_Matches(F("search_metadata"), tsquery))
+    content_open = _content_open(user)
+    return (content_open & Q(_Matches(F("search_full"), tsquery))) | (
+        ~content_open & Q(_Matches(F("search_metadata"), tsquery))
     )
 
 
@@ -612,7 +623,7 @@ def _matching_tsquery(query: str):
     return _tsquery(query, expand=True) or _tsquery(query)
 
 
-def _tiers(query: str, level: int) -> list[tuple[Q, float]]:
+def _tiers(query: str, user) -> list[tuple[Q, float]]:
     """Where the words may be, best first, each with its worth: the title (with the reference
     number and ISBN), the summary and topics, the record, the content the visitor may open.
     A match of synonyms or another spelling comes just after the same match of the words."""
@@ -625,7 +636,7 @@ def _tiers(query: str, level: int) -> list[tuple[Q, float]]:
         (lambda q: Q(_Matches(_Lexemes("search_metadata", weights="a,b"), q)), SUMMARY_WORTH),
         (lambda q: Q(_Matches(F("search_metadata"), q)), RECORD_WORTH),
         (
-            lambda q: Q(access_level__lte=_level(level)) & Q(_Matches(F("search_full"), q)),
+            lambda q: _content_open(user) & Q(_Matches(F("search_full"), q)),
             CONTENT_WORTH,
         ),
     ]
@@ -636,15 +647,15 @@ def _tiers(query: str, level: int) -> list[tuple[Q, float]]:
     ]
 
 
-def _pg_match(query: str, level: int) -> Q:
-    match = _found_by_words(_matching_tsquery(query), level)
+def _pg_match(query: str, user) -> Q:
+    match = _found_by_words(_matching_tsquery(query), user)
     exact = _exact(query)
     if exact is not None:
         match |= Q(_AnyOf(F("pk"), Subquery(exact)))
     return match
 
 
-def _pg_rank(query: str, level: int):
+def _pg_rank(query: str, user):
     # Where the words are is what counts here, not whether they form the phrases asked for:
     # the match has checked that.
 
@@ -653,7 +664,7 @@ def _pg_rank(query: str, level: int):
         return Q(pk__in=Resource.objects.filter(condition).values("pk"))
 
     rank = Case(
-        *[When(among(condition), then=worth) for condition, worth in _tiers(query, level)],
+        *[When(among(condition), then=worth) for condition, worth in _tiers(query, user)],
         default=Value(0.0),
         output_field=FloatField(),
     )
@@ -665,7 +676,7 @@ def _pg_rank(query: str, level: int):
     return ExpressionWrapper(rank, output_field=FloatField())
 
 
-def _pg_snippet(query: str, level: int):
+def _pg_snippet(query: str, user):
     tsquery = _matching_tsquery(query)
     token = secrets.token_hex(8)
     start, stop = f"lpamark{token}start", f"lpamark{token}stop"
@@ -673,7 +684,7 @@ def _pg_snippet(query: str, level: int):
     # it gets the summary and body (cut), or, when the words are only in the content that the
     # visitor may open, a window of that content around where the first word first occurs.
     in_content_only = (
-        Q(access_level__lte=level)
+        _content_open(user)
         & Q(_Matches(F("search_full"), tsquery))
         & ~Q(_Matches(F("search_metadata"), tsquery))
     )
@@ -795,7 +806,7 @@ def _sqlite_vocabulary() -> list[str]:
     return sorted(word for word in words if len(word) >= 4)
 
 
-def _sqlite_has(term: str, level: int) -> Q:
+def _sqlite_has(term: str, user) -> Q:
     """The folded words of `term` are all in the resource's record, or in the content that the
     visitor may open."""
     condition = Q()
@@ -813,12 +824,12 @@ def _sqlite_has(term: str, level: int) -> Q:
             | Q(f_summary__contains=word)
             | Q(f_body__contains=word)
             | Q(pk__in=topics.values("pk"))
-            | Q(access_level__lte=level, pk__in=content.values("pk"))
+            | (content_open_condition(user) & Q(pk__in=content.values("pk")))
         )
     return condition
 
 
-def _sqlite_filter(queryset: QuerySet[Resource], query: str, level: int) -> QuerySet[Resource]:
+def _sqlite_filter(queryset: QuerySet[Resource], query: str, user) -> QuerySet[Resource]:
     queryset = queryset.annotate(
         f_title=_Fold("title"),
         f_reference=_Fold("reference_number"),
@@ -826,9 +837,7 @@ def _sqlite_filter(queryset: QuerySet[Resource], query: str, level: int) -> Quer
         f_body=_Fold("body"),
     )
     for unit in _sqlite_units(query):
-        queryset = queryset.filter(
-            reduce(operator.or_, [_sqlite_has(term, level) for term in unit])
-        )
+        queryset = queryset.filter(reduce(operator.or_, [_sqlite_has(term, user) for term in unit]))
     return queryset
 
 

@@ -33,6 +33,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.cache import content_versions
+from repository.access_requests import access_requests_of_user
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
     FacetCount,
@@ -41,6 +42,7 @@ from repository.models import (
     Resource,
     ResourceFile,
     Topic,
+    access_level_of,
 )
 from repository.search import (
     normalise_query,
@@ -99,6 +101,16 @@ class Facet:
     @property
     def selected(self) -> FacetOption | None:
         return next((option for option in self.options if option.selected), None)
+
+    @property
+    def visible_options(self) -> list[FacetOption]:
+        """The options worth offering: those that give results (or were not counted), and the
+        one chosen."""
+        return [
+            option
+            for option in self.options
+            if option.count or option.count is None or option.selected
+        ]
 
 
 @dataclass
@@ -674,6 +686,11 @@ class ResourceDetail:
     supersedes: Resource | None
     events: list
     sessions: list
+    # The files the visitor may open (by their level, or by a grant), whether they may ask for
+    # the others, and where their requests stand (file id -> their latest request).
+    open_files: frozenset[int] = frozenset()
+    may_request: bool = False
+    requests: dict = field(default_factory=dict)
 
     @property
     def files(self) -> list[ResourceFile]:
@@ -729,6 +746,20 @@ def resource_detail(*, resource: Resource, user) -> ResourceDetail:
     )
     can_open = resource.can_open_files(user)
     qa_items = list(resource.qa_items.select_related("topic")) if can_open else []
+    files = list(resource.files.all())
+    open_files = frozenset(
+        file.pk for file in files if can_open or resource.can_open_files(user, file=file)
+    )
+    may_request = user.is_authenticated and len(open_files) < len(files)
+    # Where the person's requests stand, granted ones included, when their level does not
+    # open the files.
+    requests = (
+        access_requests_of_user(user=user, files=[f.pk for f in files])
+        if resource_page_is_personal(resource=resource, user=user)
+        else {}
+    )
+    for file in files:
+        file.my_request = requests.get(file.pk)
     supersedes = resource.supersedes
     if supersedes is not None and not supersedes.is_visible_to(user):
         supersedes = None
@@ -736,12 +767,15 @@ def resource_detail(*, resource: Resource, user) -> ResourceDetail:
         resource=resource,
         can_open=can_open,
         preview=_preview(resource),
-        editions=_editions(list(resource.files.all())),
+        editions=_editions(files),
         qa_items=qa_items,
         superseded_by=list(resource.superseded_by.all()),
         supersedes=supersedes,
         events=list(resource.events.all()),
         sessions=list(resource.sessions.all()),
+        open_files=open_files,
+        may_request=may_request,
+        requests=requests,
     )
 
 
@@ -773,6 +807,17 @@ def access_notice(*, resource: Resource, user) -> str:
     if not user.is_authenticated:
         return "sign_in"
     return "regulators_only"
+
+
+def resource_page_is_personal(*, resource: Resource, user) -> bool:
+    """Whether the page of the resource depends on the visitor themself, not only on their kind:
+    a signed-in person whose level does not open the files sees their own grants and requests
+    (so that part is never kept for others)."""
+    return (
+        user.is_authenticated
+        and not user.is_staff
+        and access_level_of(user) < resource.access_level
+    )
 
 
 # --- Topics -----------------------------------------------------------------------------------

@@ -18,6 +18,11 @@ urlpatterns = [
         downloads.download,
         name="download",
     ),
+    path(
+        "resources/<slug:slug>/files/<int:file_id>/request-access/",
+        views.AccessRequestView.as_view(),
+        name="access_request",
+    ),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic"),
     path("topics/<slug:slug>/feed/", feeds.TopicResourcesFeed(), name="topic_atom"),
 ]

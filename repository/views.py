@@ -1,12 +1,17 @@
 """Public pages of the knowledge repository: the list and search, a resource, a topic."""
 
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
-from django.views.generic import DetailView, TemplateView
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, TemplateView
 
 from accounts.ratelimits import visitor_key
-from repository import selectors
-from repository.models import Resource, Topic
+from repository import access_requests, selectors
+from repository.forms import AccessRequestForm
+from repository.models import Resource, ResourceFile, Topic
 
 
 class ResourceListView(TemplateView):
@@ -60,7 +65,49 @@ class ResourceDetailView(DetailView):
         context["access_notice"] = SimpleLazyObject(
             lambda: selectors.access_notice(resource=resource, user=user)
         )
+        # The person's own grants and requests: that page is made for them, never kept.
+        context["personal"] = selectors.resource_page_is_personal(resource=resource, user=user)
         return context
+
+
+class AccessRequestView(LoginRequiredMixin, FormView):
+    """ "Request access" to a restricted file: why the person needs it; their profile goes to
+    the LPA team with it."""
+
+    template_name = "repository/access_request_form.html"
+    form_class = AccessRequestForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            try:
+                self.file = access_requests.restricted_file(
+                    slug=kwargs["slug"], file_id=kwargs["file_id"], user=request.user
+                )
+            except ResourceFile.DoesNotExist as error:
+                raise Http404 from error
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            file=self.file,
+            resource=self.file.resource,
+            grant_days=access_requests.GRANT_DAYS,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            access_requests.access_request_create(
+                user=self.request.user, file=self.file, reason=form.cleaned_data["reason"]
+            )
+        except access_requests.AccessRequestError as error:
+            messages.info(self.request, error.message)
+        else:
+            messages.success(
+                self.request,
+                _("Your request is sent. The LPA team will tell you its decision by email."),
+            )
+        return redirect(self.file.resource)
 
 
 class TopicDetailView(DetailView):

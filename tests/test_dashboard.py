@@ -99,7 +99,10 @@ def test_content_editors_see_no_registrant_panel(client):
 
     html = client.get(reverse("admin:index")).content.decode()
 
-    assert 'id="dashboard"' not in html
+    # Their panel is the requests for restricted files; none about registrants.
+    for panel in ("pending-requests", "open-events", "failed-emails", "recent-feedback"):
+        assert f'id="dashboard-{panel}"' not in html
+    assert 'id="dashboard-restricted-file-requests"' in html
     assert "Workshop by approval" not in html
 
 

@@ -72,8 +72,10 @@ def test_not_found_page(client):
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
 def test_public_pages_query_counts(client, django_assert_max_num_queries, name):
     UserFactory.create_batch(20)
-    # The home page reads the next events and the latest resources; the others read nothing.
-    with django_assert_max_num_queries(2 if name == "home" else 0):
+    # The home page reads the programmes with their next edition, the next events and the
+    # latest resources; the About page the programmes with their next edition; the others
+    # read nothing.
+    with django_assert_max_num_queries({"home": 4, "about": 2}.get(name, 0)):
         client.get(_url(name, "en"))
 
 

@@ -169,3 +169,34 @@ def test_a_replica_gets_the_router_and_the_same_connection_settings():
         "5",
         "3.0",
     ]
+
+
+def test_the_default_site_url_follows_the_port_of_a_local_run():
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+    )
+    result = _run(code, {"DEBUG": "true", "PORT": "8080"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8080"
+    # An explicit SITE_URL (production) wins over the port.
+    result = _run(
+        code, {"DEBUG": "true", "PORT": "8080", "SITE_URL": "https://portal.example.org/"}
+    )
+    assert result.stdout.strip() == "https://portal.example.org"
+
+
+def test_make_run_hands_its_port_to_the_settings():
+    """`make run PORT=8080` serves on 8080 and the settings (emails, certificates) know it."""
+    result = subprocess.run(
+        ["make", "-n", "run", "PORT=8080"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    commands = [line for line in result.stdout.splitlines() if "manage.py" in line]
+    serve = next(line for line in commands if "runserver" in line)
+    assert "PORT=8080" in serve and serve.rstrip().endswith("runserver 127.0.0.1:8080")
+    # The migration names the site (allauth's emails) after the same address.
+    assert any("PORT=8080" in line and "migrate" in line for line in commands)

@@ -1,25 +1,25 @@
-"""Dates and times of events, always said in a named time zone."""
+"""Dates and times of events, always said in a named time zone, and the state of their
+registration at a glance."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django import template
-from django.templatetags.tz import do_timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
+from events import times
+from events.models import Event, RegistrationStatus
+
 register = template.Library()
-
-
-def _local(value: datetime, zone) -> datetime:
-    return do_timezone(value, zone)
 
 
 @register.simple_tag
 def date_range(start: datetime, end: datetime, zone) -> str:
     """'12–16 June 2023', '10 September – 10 October 2024' or '26 Nov 2019 – 3 Jan 2020',
     with the dates as they fall in the given time zone."""
-    start, end = _local(start, zone), _local(end, zone)
+    start, end = times.in_zone(start, zone), times.in_zone(end, zone)
     full = get_format("DATE_FORMAT")
     if start.date() == end.date():
         return date_format(start, full)
@@ -32,23 +32,60 @@ def date_range(start: datetime, end: datetime, zone) -> str:
 
 @register.simple_tag
 def zone_label(value: datetime, zone) -> str:
-    """The zone's name and its offset at that moment: 'Europe/Zurich (UTC+02:00)'."""
-    local = _local(value, zone)
-    offset = local.strftime("%z")
-    offset = f"{offset[:3]}:{offset[3:]}" if offset else "+00:00"
-    return _("%(zone)s (UTC%(offset)s)") % {
-        "zone": getattr(zone, "key", str(zone)),
-        "offset": offset,
-    }
+    """The zone as people know it at that moment: 'Geneva time (CEST, UTC+2)'."""
+    return times.zone_label(value, zone)
+
+
+@register.simple_tag
+def zone_short(value: datetime, zone) -> str:
+    """What follows a time of day: 'CEST', or 'UTC+5:45' where the zone has no abbreviation."""
+    return times.zone_short(value, zone)
 
 
 @register.filter
 def in_zone(value: datetime, zone) -> datetime:
-    return _local(value, zone)
+    return times.in_zone(value, zone)
 
 
 @register.simple_tag
 def local_datetime(value: datetime, zone) -> str:
-    """'10 March 2027, 09:00 (Europe/Zurich)': the moment as the event's clocks show it."""
-    local = _local(value, zone)
-    return f"{date_format(local, get_format('DATE_FORMAT'))}, {local:%H:%M} ({zone.key})"
+    """'10 March 2027, 09:00, Geneva time (CET, UTC+1)': the moment as the event's clocks show
+    it, and the zone as people know it."""
+    local = times.in_zone(value, zone)
+    return (
+        f"{date_format(local, get_format('DATE_FORMAT'))}, {local:%H:%M}, "
+        f"{times.zone_label(value, zone)}"
+    )
+
+
+@dataclass
+class Badge:
+    code: str
+    label: str
+    tone: str  # success, warning, primary or "" (muted)
+
+
+@register.simple_tag
+def registration_badge(event: Event) -> Badge | None:
+    """The state of an event's registration for a card: Open, Few places left, Full – waiting
+    list, Approval required, Opens on 3 May, Closed… (None when a card needs none: an ended
+    event, or one with no registration)."""
+    status = event.registration_status()
+    if status == RegistrationStatus.NOT_YET:
+        opens = date_format(times.in_zone(event.registration_opens, event.tz), "j F")
+        return Badge(status, _("Opens on %(date)s") % {"date": opens}, "primary")
+    labels = {
+        RegistrationStatus.CANCELLED: (_("Cancelled"), "warning"),
+        RegistrationStatus.POSTPONED: (_("Postponed"), "warning"),
+        RegistrationStatus.CLOSED: (_("Registration closed"), ""),
+        RegistrationStatus.EXTERNAL: (_("Registration on another website"), "primary"),
+        RegistrationStatus.INVITATION: (_("By invitation"), ""),
+        RegistrationStatus.APPROVAL: (_("Approval required"), "primary"),
+        RegistrationStatus.FULL: (_("Full – waiting list"), "warning"),
+        RegistrationStatus.FEW_LEFT: (_("Few places left"), "warning"),
+        RegistrationStatus.OPEN: (_("Registration open"), "success"),
+    }
+    if status not in labels:
+        return None
+    label, tone = labels[status]
+    return Badge(status, label, tone)

@@ -16,7 +16,7 @@ def _rows():
 
 def test_header():
     with DATA_FILE.open(encoding="utf-8", newline="") as f:
-        assert next(csv.reader(f)) == ["iso2", "name", "region", "status"]
+        assert next(csv.reader(f)) == ["iso2", "name", "region", "status", "name_fr"]
 
 
 def test_exactly_194_member_states():
@@ -34,7 +34,7 @@ def test_rows_unique_sorted_and_valid_regions():
     assert len(codes) == len(set(codes))
     valid = {code for code, _label in REGIONS}
     assert all(r["region"] in valid for r in rows)
-    assert all(r["name"] for r in rows)
+    assert all(r["name"] and r["name_fr"] for r in rows)
 
 
 def test_per_region_counts():

@@ -23,7 +23,7 @@ def test_signup_verify_and_login(page, live_server, mailoutbox, axe_check):
     page.get_by_label("Type of organisation").select_option("manufacturer")
     page.get_by_label("Country").select_option("NG")
     page.get_by_label("I have read and accept").check()
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create an account").click()
     page.wait_for_url(re.compile(r"/confirm-email/"))
     axe_check(page)
 

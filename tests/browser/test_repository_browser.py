@@ -29,7 +29,8 @@ def test_search_filter_open_and_download(page, axe_check):
     page.get_by_role("button", name="Show resources").click()
     page.wait_for_url(re.compile(r"q=data"))
     axe_check(page)
-    page.get_by_role("combobox", name="Language").select_option("fr")
+    page.locator(".facet > summary", has_text="Language").click()
+    page.get_by_role("group", name="Language").get_by_label(re.compile(r"^French")).check()
     page.get_by_role("button", name="Show resources").click()
     page.wait_for_url(re.compile(r"language=fr"))
     assert page.get_by_role("link", name="Guidelines on validation").count() == 0

@@ -19,7 +19,7 @@ from events.alerts import (
     unsubscribe_token,
     week_start,
 )
-from events.models import Alert, AlertSubscription, EmailDelivery
+from events.models import Alert, AlertSubscription, EmailDelivery, RegistrationOpeningNotice
 from repository.models import AccessLevel, ProductArea, Region
 from repository.services import resource_publish
 from tests.factories import (
@@ -461,12 +461,16 @@ def test_the_alerts_pages_query_count_does_not_grow_with_data(
         )
     for _index in range(5):
         _subscribe()  # other people's
+    for _index in range(6):
+        RegistrationOpeningNotice.objects.create(event=EventFactory(), user=user)
     client.force_login(user)
 
-    with django_assert_max_num_queries(7):
+    # And one query for the events the person waits to hear about when registration opens.
+    with django_assert_max_num_queries(8):
         page = client.get(reverse("events:alerts"))
     assert page.status_code == 200
     assert page.content.count(b"Edit alert") == 12
+    assert page.content.count(b"No longer") == 6
 
     with django_assert_max_num_queries(6):
         assert client.get(reverse("events:alert_create")).status_code == 200

@@ -472,6 +472,7 @@ def test_my_registrations_query_count(client, django_assert_max_num_queries):
     client.force_login(user)
     with django_assert_max_num_queries(5):
         response = client.get(reverse("events:my_registrations"))
-    positions = [r.position for r in response.context["registrations"]]
+    entries = response.context["registrations"].upcoming
+    positions = [entry.registration.position for entry in entries]
     assert sorted(p for p in positions if p) == [4, 4, 4]
-    assert len(registrations_of_user(user=user)) == 5
+    assert len(registrations_of_user(user=user).upcoming) == 5

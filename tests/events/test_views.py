@@ -180,7 +180,7 @@ def test_each_facet_counts_what_its_options_would_give(client, catalogue):
     assert _facet(response, "audience")["manufacturer"] == 1
     assert _facet(response, "topic")["quality-systems"] == 1
     html = response.content.decode()
-    assert re.search(r"Workshops \(2\)</option>", html)
+    assert re.search(r'value="workshops" checked>\s*<label[^>]*>Workshops <span[^>]*>\(2\)', html)
 
 
 def test_topic_facet_counts_an_event_once_under_its_broad_topic(client, catalogue):
@@ -198,20 +198,51 @@ def test_bad_filter_values_give_an_empty_list_not_an_error(client, catalogue):
 
 
 def test_filters_work_without_javascript_as_a_plain_get_form(client, catalogue):
-    html = client.get(LIST).content.decode()
+    response = client.get(LIST)
+    html = response.content.decode()
     assert '<form method="get"' in html
-    for name in (
-        "programme",
-        "format",
-        "region",
-        "topic",
-        "audience",
-        "product_area",
-        "language",
-        "year",
-    ):
-        assert f'<label for="filter-{name}">' in html
-        assert f'name="{name}"' in html
+    # Folded in a <details> panel, which opens without a script; each facet a group of radio
+    # buttons, each with its label.
+    assert '<details class="filters__panel"' in html
+    for facet in response.context["result"].facets:
+        if not facet.visible_options:
+            continue
+        assert f'<label for="filter-{facet.name}-any">Any</label>' in html
+        for number, option in enumerate(facet.visible_options, start=1):
+            assert f'name="{facet.name}" value="{option.value}"' in html
+            assert f'<label for="filter-{facet.name}-{number}">{option.label} ' in html
+    names = {facet.name for facet in response.context["result"].facets if facet.visible_options}
+    assert {"programme", "format", "topic", "audience", "year"} <= names
+
+
+def test_options_that_give_nothing_are_not_offered(client, catalogue):
+    EventFactory(title="Archived", start=timezone.now() - timedelta(days=900))
+    response = client.get(LIST)
+    years = {option.value for option in _facet_options(response, "year")}
+    # The archive's year gives no upcoming event: not offered among the upcoming ones.
+    assert str((timezone.now() - timedelta(days=900)).year) not in years
+    html = response.content.decode()
+    for facet in response.context["result"].facets:
+        for option in facet.options:
+            if option.count == 0:
+                assert f'name="{facet.name}" value="{option.value}"' not in html
+    # A chosen option stays, even when it gives nothing with the other filters.
+    past_year = str((timezone.now() - timedelta(days=900)).year)
+    html = client.get(LIST, {"year": past_year}).content.decode()
+    assert f'name="year" value="{past_year}" checked' in html
+
+
+def test_the_archive_link_keeps_the_search_and_the_filters(client, catalogue):
+    params = {"q": "nothing-matches", "region": "AFRO", "open": "true"}
+    page = client.get(LIST, params).content.decode()
+    link = re.search(r'<a href="([^"]+)">Look in the archive of past events</a>', page).group(1)
+    link = html.unescape(link)
+    assert "when=past" in link and "q=nothing-matches" in link and "region=AFRO" in link
+    assert "open=" not in link
+
+
+def _facet_options(response, name):
+    return next(f for f in response.context["result"].facets if f.name == name).visible_options
 
 
 # --- time zones ---------------------------------------------------------------------------------
@@ -240,8 +271,10 @@ def test_agenda_is_grouped_by_day_in_the_event_time_zone_across_the_date_line(cl
     # Honolulu is a day behind: the same session is on 3 March, 10:00 there.
     assert first.visitor_start.strftime("%Y-%m-%d %H:%M") == "2030-03-03 10:00"
     html = response.content.decode()
-    assert "Your time: Sun 3 Mar, 10:00–12:00 HST" in html
-    assert "Pacific/Auckland" in html
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "09:00 – 11:00 NZDT · your time Sun 3 Mar, 10:00–12:00 HST" in text
+    # The zone as people know it, not its database name.
+    assert "Times are in Auckland time (NZDT, UTC+13)." in text
 
 
 def test_agenda_keeps_local_wall_clock_time_across_a_dst_change(client):
@@ -342,7 +375,7 @@ def test_programme_page_lists_editions_by_year_with_figures(client):
     )
     EventFactory(programme=programme, title="Hidden", edition_year=2025, status="draft")
     response = client.get(programme.get_absolute_url())
-    assert [year for year, _events in response.context["editions"]] == [2024, 2023]
+    assert [year for year, _events in response.context["editions"].past] == [2024, 2023]
     html = response.content.decode()
     assert "1550" in html and "90" in html and "Hidden" not in html
 
@@ -390,7 +423,8 @@ def test_programme_page_query_count(client, django_assert_max_num_queries):
 def test_home_lists_upcoming_events(client, django_assert_max_num_queries):
     EventFactory.create_batch(10)
     EventFactory(title="Draft upcoming", status="draft")
-    with django_assert_max_num_queries(2):
+    # programmes, their next editions, the other upcoming events, the latest resources
+    with django_assert_max_num_queries(4):
         response = client.get(reverse("home"))
     assert len(response.context["upcoming_events"]) == 3
     assert "Draft upcoming" not in response.content.decode()

@@ -22,7 +22,8 @@ from django.test import Client
 from tests import pgcluster
 from tests.reliability.portal_process import PYTHON, fetch, gunicorn, manage, portal_env
 
-HOME = "lpa_portal.views.event_selectors.upcoming_events"
+# The first read of the home page: the programmes with their next edition.
+HOME = "lpa_portal.views.event_selectors.programmes_with_next_edition"
 UNAVAILABLE_EN = "The portal is briefly unavailable"
 UNAVAILABLE_FR = "Le portail est brièvement indisponible"
 

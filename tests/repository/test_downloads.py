@@ -299,13 +299,14 @@ def test_no_ip_address_is_stored(client):
 
 def test_the_page_shows_the_counted_downloads(client):
     resource_file = ResourceFileFactory()
-    for number in range(3):
+    # Ten visitors: the public sees counts from ten on (Resource.DOWNLOADS_SHOWN_FROM).
+    for number in range(10):
         get(client, resource_file, ip=f"198.51.100.{number}")
     get(client, resource_file, ip="198.51.100.0")  # a repeat
     resource = Resource.objects.get()
-    assert resource.download_count == DownloadEvent.objects.count() == 3
+    assert resource.download_count == DownloadEvent.objects.count() == 10
     html = client.get(resource.get_absolute_url()).content.decode()
-    assert "Downloaded 3 times" in html
+    assert "Downloaded 10 times" in html
 
 
 # --- Queries -----------------------------------------------------------------------------------

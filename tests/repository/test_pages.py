@@ -136,8 +136,8 @@ def test_filters_combine(client, catalogue, params, expected):
 def test_filter_form_works_without_javascript(client, catalogue):
     html = client.get(LIST, {"type": "tool"}).content.decode()
     assert '<form method="get"' in html
-    assert '<option value="tool" selected>Tool (1)</option>' in html
-    assert '<option value="guidance">Guidance (2)</option>' in html
+    assert re.search(r'name="type" value="tool" checked>\s*<label [^>]+>Tool <[^>]+>\(1\)', html)
+    assert re.search(r'name="type" value="guidance">\s*<label [^>]+>Guidance <[^>]+>\(2\)', html)
     assert '<label for="filter-sort">' in html
     assert 'href="/en/resources/feed/"' in html
 
@@ -535,6 +535,23 @@ def test_topic_page_query_count(client, many_resources, django_assert_max_num_qu
 
 
 def test_home_query_count(client, many_resources, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
+    # programmes, upcoming events, latest resources
+    with django_assert_max_num_queries(3):
         response = client.get(reverse("home"))
     assert len(response.context["latest_resources"]) == 3
+
+
+def test_small_download_counts_are_not_shown_to_the_public(client, staff_user):
+    new = ResourceFactory(title="Brand new guideline", download_count=0)
+    few = ResourceFactory(title="Little read guideline", download_count=9)
+    read = ResourceFactory(title="Well read guideline", download_count=10)
+    html = client.get(LIST).content.decode()
+    assert ">0 downloads<" not in html and ">9 downloads<" not in html
+    assert ">10 downloads<" in html
+    assert "Downloaded" not in client.get(new.get_absolute_url()).content.decode()
+    assert "Downloaded 10 times" in client.get(read.get_absolute_url()).content.decode()
+    # Staff see every count.
+    client.force_login(staff_user)
+    html = client.get(LIST).content.decode()
+    assert ">0 downloads<" in html and ">9 downloads<" in html
+    assert "Downloaded 9 times" in client.get(few.get_absolute_url()).content.decode()
