@@ -22,7 +22,16 @@ which sets DATABASE_URL). In that cluster it
    request failed or the storm went wrong. Slow pages are reported, not failed: a 2-core machine
    shared with other work gives noisy figures.
 
-All traffic goes to 127.0.0.1. Environment: BENCH_DURATION (seconds per page, default 10),
+With BENCH_TARGET=prod it measures the production topology of `make prod-up` instead
+(deploy/local/topology.py): the same pages and storm through nginx, in front of two app servers,
+with the cache in Redis, the files in the object store and the anonymous reads on the replica.
+It loads the bulk data into the topology's database (once: later runs use what is there), sets
+PAGE_CACHE_SECONDS and FRAGMENT_CACHE_SECONDS of each pass in the topology's settings and
+restarts its gunicorns (and puts the settings back at the end), skips the pass on a tenth of the
+data, and writes bench/RESULTS-prod.md.
+
+All traffic goes to 127.0.0.1 (to nginx's address with BENCH_TARGET=prod). Environment:
+BENCH_DURATION (seconds per page, default 10),
 BENCH_WARMUP (2), BENCH_WORKERS (4), BENCH_THREADS (2), BENCH_DIVIDE (1: the full scale; a larger
 number loads less, for a quick try), BENCH_FRESH (1: load the data afresh rather than restore the
 dump in var/bench/ that an earlier run of the same code made).
@@ -63,7 +72,13 @@ from tests.pgcluster import find_pg_bin  # noqa: E402
 BENCH = ROOT / "bench"
 PY = sys.executable
 LUA = BENCH / "wrk_report.lua"
-RESULTS = Path(os.environ.get("BENCH_RESULTS", BENCH / "RESULTS.md")).resolve()
+TARGET = os.environ.get("BENCH_TARGET", "local")
+RESULTS = Path(
+    os.environ.get("BENCH_RESULTS")
+    or BENCH / ("RESULTS-prod.md" if TARGET == "prod" else "RESULTS.md")
+).resolve()
+# Where the requests go: gunicorn on the loopback, or nginx of the production topology.
+HOST = "127.0.0.1"
 
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
@@ -338,7 +353,7 @@ def gunicorn(env: dict[str, str], workdir: Path, label: str):
 
 
 def request(port: int, method: str, path: str, *, body: str = "", headers=None, timeout=30):
-    connection = HTTPConnection("127.0.0.1", port, timeout=timeout)
+    connection = HTTPConnection(HOST, port, timeout=timeout)
     try:
         connection.request(method, path, body=body or None, headers=headers or {})
         response = connection.getresponse()
@@ -389,7 +404,7 @@ def wrk(port: int, url: str, seconds: int) -> dict:
         f"User-Agent: {USER_AGENT}",
         "-s",
         str(LUA),
-        f"http://127.0.0.1:{port}{url}",
+        f"http://{HOST}:{port}{url}",
     ]
     output = subprocess.run(
         command, capture_output=True, text=True, timeout=seconds + 60, check=False
@@ -478,7 +493,7 @@ def registration_storm(port: int, env: dict[str, str]) -> dict:
     failures: list[str] = []
 
     def post(index: int, session: str, csrf_cookie: str, token: str) -> None:
-        connection = HTTPConnection("127.0.0.1", port, timeout=120)
+        connection = HTTPConnection(HOST, port, timeout=120)
         try:
             connection.connect()
             barrier.wait(timeout=60)
@@ -703,21 +718,19 @@ def write_results(
     lines = [
         "# Benchmark results",
         "",
-        f"Made by `make bench` (bench/http_bench.py) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"in {total_s / 60:.0f} minutes. Regenerate with `make bench`; this file is overwritten.",
+        f"Made by `{info['command']}` (bench/http_bench.py) on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, in {total_s / 60:.0f} minutes. Regenerate "
+        f"with `{info['command']}`; this file is overwritten.",
         "",
         "## Machine",
         "",
         f"- {info['cpus']} CPUs ({info['cpu']}), {info['memory']} of memory",
         f"- {info['os']}",
         f"- Python {info['python']}, Django {info['django']}, gunicorn {info['gunicorn']}, "
-        f"psycopg2 {info['psycopg2']}, PostgreSQL {info['postgres']} (a throwaway cluster with "
-        f"fsync off), load from {info['wrk']}",
+        f"psycopg2 {info['psycopg2']}, PostgreSQL {info['postgres']} ({info['database']}), "
+        f"load from {info['wrk']}",
         f"- code: commit {info['commit']}",
-        f"- gunicorn: {WORKERS} gthread workers x {THREADS} threads, production settings (DEBUG "
-        "off, ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect), the cache in a database table "
-        f"(`CACHE_URL=dbcache://{CACHE_TABLE}`, shared by the workers as Redis would be), emails "
-        "queued in the database",
+        f"- {info['server']}",
         f"- wrk: 1 thread, {CONCURRENCY} connections, {WARMUP} s of warm-up then {DURATION} s "
         "per page, on the same machine as the server and the database",
         "",
@@ -739,7 +752,14 @@ def write_results(
         "## Data",
         "",
         f"- full scale: {data['full']['counts']} ({loaded(data['full'], 'seed_bulk')})",
-        f"- a tenth: {data['small']['counts']} ({loaded(data['small'], 'seed_bulk --divide 10')})",
+        *(
+            [
+                f"- a tenth: {data['small']['counts']} "
+                f"({loaded(data['small'], 'seed_bulk --divide 10')})"
+            ]
+            if "small" in data
+            else []
+        ),
         "",
         f"## Pages, full data, page cache off (concurrency {CONCURRENCY}): what signed-in "
         "people get",
@@ -783,6 +803,8 @@ def write_results(
         "| p50 ms at full | p95 ms at 1/10 | p95 ms at full | req/s at 1/10 | req/s at full |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    if not small:
+        lines[-4:] = ["Not measured against the production topology: `make bench` measures it."]
     for run in small:
         big = full.get(run.page)
         if big is None:
@@ -826,7 +848,129 @@ def write_results(
 SECRET_KEY = secrets.token_urlsafe(50)
 
 
+@contextmanager
+def topology_servers(topology, label: str, **settings: int):
+    """The production topology's app servers with the settings of a pass (its gunicorns are
+    restarted with them); yields nginx's port."""
+    topology.reconfigure(**{name: str(value) for name, value in settings.items()})
+    lb = topology.hosts["lb"]
+    log(
+        f"production topology ({label}): nginx on {lb.endpoint}, "
+        + ", ".join(f"{name}={value}" for name, value in settings.items())
+    )
+    yield lb.port
+
+
+def prepare_topology(env: dict[str, str], url: str, divide: int) -> dict:
+    """The bulk data in the topology's database (`url`), loaded once."""
+    connection = psycopg2.connect(url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM events_programme WHERE slug = 'bulk-programme'")
+        (present,) = cursor.fetchone()
+    connection.close()
+    if present:
+        log("the bulk data are already in the topology's database")
+        return {
+            "counts": "loaded by an earlier run",
+            "migrate_s": 0.0,
+            "seed_s": 0.0,
+            "restored": False,
+        }
+    started = time.monotonic()
+    log(f"seed_bulk --divide {divide} into the topology's database (the replica follows)")
+    counts = manage(env, "seed_bulk", "--divide", str(divide), capture=True).strip()
+    return {
+        "counts": counts,
+        "migrate_s": 0.0,
+        "seed_s": time.monotonic() - started,
+        "restored": False,
+    }
+
+
+def main_prod() -> int:
+    """The benchmark against the production topology of `make prod-up` (BENCH_TARGET=prod)."""
+    global HOST
+    sys.path.insert(0, str(ROOT / "deploy" / "local"))
+    import topology as production
+
+    topology = production.Topology.load()
+    if topology is None or not topology.running():
+        print("BENCH_TARGET=prod measures the production topology: make prod-up", file=sys.stderr)
+        return 2
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install wrk (make bench installs it)", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    settings = topology.env()
+    os.environ["DATABASE_URL"] = settings["DATABASE_URL"]
+    HOST = topology.hosts["lb"].address
+    env = topology.portal_env()
+    info = machine()
+    info.update(
+        command="make bench-http BENCH_TARGET=prod",
+        database="the topology's primary and its streaming replica, fsync on",
+        server=(
+            f"the production topology of `make prod-up` ({topology.mode}): nginx in front of "
+            f"2 app servers of {settings['GUNICORN_WORKERS']} gthread workers x "
+            f"{settings['GUNICORN_THREADS']} threads, the cache in Redis, the files in the "
+            "object store (nginx sends them), anonymous public reads on the replica, emails "
+            "queued in the database and sent by the task workers"
+        ),
+    )
+    data = {"full": prepare_topology(env, settings["DATABASE_URL"], DIVIDE)}
+    urls = portal_data(env, "urls")
+    queries = portal_data(env, "queries", *urls.values())
+    original = {name: settings[name] for name in ("PAGE_CACHE_SECONDS", "FRAGMENT_CACHE_SECONDS")}
+    try:
+        with topology_servers(
+            topology, "uncached", PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=120
+        ) as port:
+            uncached = load_test(port, UNCACHED_PAGES, urls, "uncached")
+            log("registration storm")
+            storm = registration_storm(port, env)
+        with topology_servers(
+            topology, "made", PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0
+        ) as port:
+            made = load_test(port, UNCACHED_PAGES, urls, "made afresh")
+        with topology_servers(
+            topology, "cached", PAGE_CACHE_SECONDS=60, FRAGMENT_CACHE_SECONDS=120
+        ) as port:
+            cached = load_test(port, CACHED_PAGES, urls, "cached")
+    finally:
+        topology.reconfigure(**original)
+    best_floor = max(run.rps for run in [*uncached, *made, *cached] if run.page == "floor")
+    for run in [*uncached, *made, *cached]:
+        run.ratio = run.rps / best_floor
+    for run in uncached:
+        run.queries = queries[run.url]["uncached"]
+    for run in made:
+        run.queries = queries[run.url]["made"]
+    for run in cached:
+        counted = queries[run.url]
+        run.queries = counted["uncached"] if counted["cached"] is None else counted["cached"]
+    passed = write_results(
+        info,
+        data,
+        uncached,
+        made,
+        cached,
+        [],
+        storm,
+        load_before,
+        os.getloadavg()[0],
+        time.monotonic() - started,
+    )
+    log(f"wrote {RESULTS} in {(time.monotonic() - started) / 60:.1f} min")
+    if not passed:
+        print(f"\nBENCHMARK FAILED: see {RESULTS}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> int:
+    if TARGET == "prod":
+        return main_prod()
     if "DATABASE_URL" not in os.environ or not os.environ["DATABASE_URL"].startswith("postgres"):
         print("Run under tests.pgcluster: make bench-http", file=sys.stderr)
         return 2
@@ -839,6 +983,16 @@ def main() -> int:
     small_url = database_url(big_url, SMALL_DATABASE)
     create_database(big_url, SMALL_DATABASE)
     info = machine()
+    info.update(
+        command="make bench",
+        database="a throwaway cluster with fsync off",
+        server=(
+            f"gunicorn: {WORKERS} gthread workers x {THREADS} threads, production settings "
+            "(DEBUG off, ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect), the cache in a database "
+            f"table (`CACHE_URL=dbcache://{CACHE_TABLE}`, shared by the workers as Redis would "
+            "be), emails queued in the database"
+        ),
+    )
     with tempfile.TemporaryDirectory(prefix="lpa-bench-") as tmp:
         workdir = Path(tmp)
         big_env = portal_env(big_url, workdir)

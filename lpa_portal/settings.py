@@ -5,6 +5,7 @@ One settings module; every difference between deployments is read from the envir
 settings table in README.md for every variable.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -14,9 +15,14 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A local `.env` file is optional; real environment variables win over it.
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env", overwrite=False)
+# A local `.env` file is optional. A deployment keeps its settings in one file that every process
+# of every app server reads, named by ENV_FILE (e.g. /etc/lpa-portal/env). Real environment
+# variables win over the file.
+_ENV_FILE = Path(os.environ.get("ENV_FILE") or BASE_DIR / ".env")
+if _ENV_FILE.is_file():
+    env.read_env(_ENV_FILE, overwrite=False)
+elif os.environ.get("ENV_FILE"):
+    raise ImproperlyConfigured(f"ENV_FILE names {_ENV_FILE}, which is not a file.")
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -77,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # After the locale (the language is known), before everything a cached page can skip.
     "lpa_portal.page_cache.AnonymousPageCacheMiddleware",
+    # Anonymous public pages that the page cache did not answer read the replica, if there is one.
+    "lpa_portal.db_router.ReplicaReadsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -114,23 +122,45 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Persistent connections, checked before reuse so that a restarted server is survived.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # An unreachable server fails a request within seconds (the 503 page) instead of hanging it.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    )
+# A streaming replica of the primary (PostgreSQL physical replication): the reads of anonymous
+# visitors' public pages go to it while it is up and not lagging (lpa_portal/db_router.py).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    # Tests have no replica: this alias reads the test database of the primary.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["lpa_portal.db_router.PrimaryReplicaRouter"]
+# Past this many seconds behind the primary, the replica is left alone until it has caught up.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=10)
+_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # Persistent connections, checked before reuse so that a restarted server is survived.
+        _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        _database["CONN_HEALTH_CHECKS"] = True
+        # An unreachable server fails a request within seconds (the 503 page) instead of hanging
+        # it; a server cut off the network mid-query too (unacknowledged data, in milliseconds).
+        _options = _database.setdefault("OPTIONS", {})
+        _options.setdefault("connect_timeout", _CONNECT_TIMEOUT)
+        _options.setdefault("tcp_user_timeout", _CONNECT_TIMEOUT * 1000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The shared cache of production (e.g. redis://…); process-local memory for a local run.
+# The shared cache of production (redis://[:password@]host:6379/1, Django's Redis backend with
+# the redis client); process-local memory for a local run.
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
     # The same cache for the parts of pages (`{% cache %}`), through a wrapper that treats an
     # unreachable cache as a miss (accounts/cache.py).
     "template_fragments": {"BACKEND": "accounts.cache.FailSafeCache", "LOCATION": "default"},
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A cache that does not answer fails fast: pages are then made without it (page cache, kept
+    # parts), sign-in refuses with a message (its rate limits count there). Options in the
+    # URL's query string win (?socket_timeout=2).
+    _options = CACHES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("socket_connect_timeout", env.float("CACHE_TIMEOUT_SECONDS", default=0.5))
+    _options.setdefault("socket_timeout", env.float("CACHE_TIMEOUT_SECONDS", default=0.5))
+# Sessions stay in the database: losing the cache signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Anonymous visitors' pages are kept this many seconds in that cache (lpa_portal/page_cache.py);
 # 0 turns the page cache off, as for a local run, where pages should change at once.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
@@ -220,25 +250,25 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
-# Repository files, which may be restricted, embargoed or withdrawn: apart from public images and
-# never served by a URL, only through the download view (repository/storage.py).
+# Uploaded files only through the storage API, in two storages: "default" holds public images
+# (event banners and their renditions), served at MEDIA_URL; "protected" holds the repository's
+# files, which may be restricted, embargoed or withdrawn: never served by a URL, only through the
+# download view (repository/storage.py). A local run keeps them in two folders; production in two
+# buckets of an S3-compatible object store (django-storages' S3 backend with boto3), public
+# images in one, protected files in a private one.
 PROTECTED_MEDIA_ROOT = Path(
     env.str("PROTECTED_MEDIA_ROOT", default=str(BASE_DIR / "var" / "protected"))
 )
+S3_STORAGE = "storages.backends.s3.S3Storage"
+_default_storage = env.str(
+    "DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage"
+)
+_protected_storage = env.str(
+    "PROTECTED_FILE_STORAGE", default="repository.storage.ProtectedFileSystemStorage"
+)
 STORAGES = {
-    # Files only through the storage API; production points these at object storage.
-    # Public images (event banners and their renditions), served at MEDIA_URL.
-    "default": {
-        "BACKEND": env.str(
-            "DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage"
-        )
-    },
-    # Repository files: a private location that nothing serves by path.
-    "protected": {
-        "BACKEND": env.str(
-            "PROTECTED_FILE_STORAGE", default="repository.storage.ProtectedFileSystemStorage"
-        )
-    },
+    "default": {"BACKEND": _default_storage},
+    "protected": {"BACKEND": _protected_storage},
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_STORAGE",
@@ -246,6 +276,51 @@ STORAGES = {
         )
     },
 }
+if S3_STORAGE in (_default_storage, _protected_storage):
+    from botocore.config import Config
+
+    # A store that does not answer fails an upload or a download within seconds (a clear
+    # message, nothing half-written) rather than holding the request.
+    _store_timeout = env.float("STORAGE_TIMEOUT_SECONDS", default=5)
+    _s3 = {
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        # Two uploads of the same name keep both, as in a folder.
+        "file_overwrite": False,
+        "client_config": Config(
+            signature_version="s3v4",
+            s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="auto")},
+            connect_timeout=_store_timeout,
+            read_timeout=_store_timeout,
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
+    }
+    # Without keys in the environment, boto3 finds them itself (an instance role, ~/.aws).
+    for _option, _variable in (
+        ("access_key", "AWS_ACCESS_KEY_ID"),
+        ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+    ):
+        if env.str(_variable, default=""):
+            _s3[_option] = env.str(_variable)
+    if _default_storage == S3_STORAGE:
+        STORAGES["default"]["OPTIONS"] = {
+            **_s3,
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            # Public images: plain URLs under the portal's own address (the web server passes
+            # /media/ to the bucket), so that the Content Security Policy's 'self' allows them.
+            "querystring_auth": False,
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "url_protocol": env.str("AWS_S3_URL_PROTOCOL", default="https:"),
+        }
+    if _protected_storage == S3_STORAGE:
+        STORAGES["protected"]["OPTIONS"] = {
+            **_s3,
+            "bucket_name": env.str("AWS_PROTECTED_BUCKET_NAME"),
+            # Only the web server fetches a signed URL, right after the download view made it
+            # (X-Accel-Redirect); it is never shown to the visitor.
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        }
 # Repository uploads: the largest file staff may upload.
 RESOURCE_MAX_UPLOAD_MB = env.int("RESOURCE_MAX_UPLOAD_MB", default=50)
 # Behind nginx or Apache, let the web server send repository files after the portal checked

@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 
 from accounts.ratelimits import visitor_key
 from events import selectors as event_selectors
-from lpa_portal.middleware import DATABASE_ERRORS, database_unavailable_response
+from lpa_portal.middleware import service_unavailable_response, unavailable_service
 from repository import selectors as repository_selectors
 
 
@@ -89,11 +89,12 @@ class SearchView(TemplateView):
 
 
 def server_error(request):
-    """handler500: a database outage that surfaced outside a view (e.g. in a middleware) gets
-    the 503 page too; every other error the usual 500 page."""
+    """handler500: an outage of the database, the cache or the file store that surfaced outside
+    a view (e.g. in a middleware) gets the 503 page too; every other error the usual 500 page."""
     error = sys.exc_info()[1]
-    if isinstance(error, DATABASE_ERRORS):
-        return database_unavailable_response(request, error)
+    service = unavailable_service(error) if error is not None else None
+    if service is not None:
+        return service_unavailable_response(request, error, service)
     return default_server_error(request)
 
 

@@ -61,7 +61,11 @@ from repository.services import (
     search_index_update_on_commit,
     stored_file_delete_on_commit,
 )
-from repository.uploads import stored_files_cleanup, validate_resource_upload
+from repository.uploads import (
+    storage_available_check,
+    stored_files_cleanup,
+    validate_resource_upload,
+)
 
 # A link pasted without its scheme is taken as https (Django 6's default).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -153,6 +157,7 @@ class ResourceFileForm(forms.ModelForm):
         upload = self.cleaned_data.get("file")
         if isinstance(upload, UploadedFile):
             self.upload_info = validate_resource_upload(upload)
+            storage_available_check()
         return upload
 
     def save(self, commit=True):

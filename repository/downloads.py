@@ -7,14 +7,18 @@ sign in, signed-in visitors without either see a 403 page that says why and how 
 
 The portal checks access and counts; behind nginx it then lets the web server send the bytes
 (X-Accel-Redirect to an internal location), otherwise it streams the file through the storage
-API, never from a local path, since production keeps files in object storage.
+API, never from a local path, since production keeps files in object storage. With the files in
+a private bucket, the internal location is a signed URL of the object that lives a minute: nginx
+fetches it from the store and streams it, the visitor never sees it, and the bucket stays
+private. A store that does not answer gets the 503 page (from nginx, or from the portal while it
+streams).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -100,6 +104,18 @@ def download_filename(resource_file: ResourceFile) -> str:
     return f"{stem}.{extension}" if extension else stem
 
 
+def _internal_location(field_file) -> str:
+    """Where nginx fetches a stored file: under the internal location, the path of the file in
+    a folder, or the path and signature of a signed URL of the object (the location proxies to
+    the object store)."""
+    try:
+        field_file.storage.path(field_file.name)
+    except NotImplementedError:
+        signed = urlsplit(field_file.storage.url(field_file.name))
+        return settings.DOWNLOAD_INTERNAL_PREFIX + signed.path.lstrip("/") + "?" + signed.query
+    return quote(settings.DOWNLOAD_INTERNAL_PREFIX + field_file.name)
+
+
 def _file_response(resource_file: ResourceFile) -> HttpResponse:
     field_file = resource_file.file
     content_type = resource_file.mime_type or "application/octet-stream"
@@ -107,7 +123,7 @@ def _file_response(resource_file: ResourceFile) -> HttpResponse:
     mode = settings.DOWNLOAD_SENDFILE_HEADER
     if mode == "X-Accel-Redirect":
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = quote(settings.DOWNLOAD_INTERNAL_PREFIX + field_file.name)
+        response["X-Accel-Redirect"] = _internal_location(field_file)
         response["Content-Disposition"] = disposition
         return response
     if mode == "X-Sendfile":

@@ -44,6 +44,7 @@ from repository.models import (
 )
 from repository.uploads import (
     UploadInfo,
+    storage_available_check,
     stored_file_delete,
     stored_files_cleanup,
     upload_store,
@@ -191,6 +192,8 @@ def resource_file_add(
     if external_url:
         URLValidator(schemes=["https", "http"])(external_url)
     info = validate_resource_upload(file) if file else None
+    if info is not None:
+        storage_available_check()
     resource_file = ResourceFile(
         resource=resource,
         language=language,

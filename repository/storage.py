@@ -5,15 +5,22 @@ storage named "protected" in STORAGES; public images (event banners and their re
 "default". Nothing serves the protected storage by path: the download view checks access, then
 streams the file, hands it to nginx (`X-Accel-Redirect` to an internal location) or, on object
 storage, to a short-lived signed URL. On a single machine the protected files live in
-PROTECTED_MEDIA_ROOT (`var/protected/` by default), outside MEDIA_ROOT, which `make run` serves.
+PROTECTED_MEDIA_ROOT (`var/protected/` by default), outside MEDIA_ROOT, which `make run` serves;
+in production in a private bucket of an S3-compatible object store.
+
+Also here: what says that the object store is unavailable (`storage_unavailable`).
 """
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as StoreConnectionError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+PROTECTED = "protected"
 
 
 class ProtectedFileSystemStorage(FileSystemStorage):
@@ -39,4 +46,16 @@ class ProtectedFileSystemStorage(FileSystemStorage):
 
 def protected_storage():
     """The storage of repository files (a callable, so that settings choose it at run time)."""
-    return storages["protected"]
+    return storages[PROTECTED]
+
+
+def storage_unavailable(error: BaseException) -> bool:
+    """Whether `error` says that the object store cannot be reached or does not answer (as
+    opposed to a missing file or a refused request): no connection, a timeout, a dropped
+    connection, or a server error (5xx, e.g. 503 Slow Down)."""
+    if isinstance(error, StoreConnectionError | HTTPClientError):
+        return True
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return status >= 500
+    return False

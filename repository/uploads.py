@@ -10,7 +10,8 @@ The stored name never comes from the uploader (`resource_file_path`), and its ex
 one of the detected type. Files reach storage only through the storage API. A file written to
 storage inside `stored_files_cleanup()` is deleted again when the block fails, so that a failure
 between storing the file and committing its row leaves no orphan in storage; a write that fails
-halfway (a full disk) deletes the part it wrote.
+halfway (a full disk) deletes the part it wrote. While the file store does not answer, an upload
+is refused with a message before anything is written (`storage_available_check`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
+
+from repository.storage import protected_storage, storage_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -302,6 +305,29 @@ def _check_image(file, mime_type: str) -> None:
 
 
 # --- Storing -------------------------------------------------------------------------------------
+
+# A name that is never stored: asking the store whether it exists shows whether the store answers.
+PROBE_NAME = "lpa-portal-probe/never-stored"
+
+
+def storage_available_check(storage: Storage | None = None) -> None:
+    """Refuse an upload, with a message for the person uploading, while the file store does not
+    answer: nothing is stored and no row saved. (A store that fails later, during the write, is
+    answered by the 503 page; the row is then rolled back and the partial file deleted.)"""
+    try:
+        (storage if storage is not None else protected_storage()).exists(PROBE_NAME)
+    except Exception as error:
+        if not storage_unavailable(error):
+            raise
+        logger.error("File store unavailable, upload refused: %s: %s", type(error).__name__, error)
+        raise ValidationError(
+            _(
+                "The file store cannot be reached at the moment, so the file was not saved. "
+                "Nothing was changed; please try again in a few minutes."
+            ),
+            code="storage_unavailable",
+        ) from error
+
 
 _stored: ContextVar[list[tuple[Storage, str]] | None] = ContextVar("stored_uploads", default=None)
 

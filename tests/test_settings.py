@@ -117,6 +117,60 @@ def test_every_setting_read_from_the_environment_is_documented():
         assert f"`{name}`" in readme, f"{name} missing from the settings table in README.md"
 
 
+def test_env_file_names_the_file_of_the_settings(tmp_path):
+    """A deployment keeps its settings in one file that every process reads (ENV_FILE); the
+    real environment still wins over it."""
+    env_file = tmp_path / "env"
+    env_file.write_text(
+        f"SECRET_KEY={PRODUCTION['SECRET_KEY']}\n"
+        "DATABASE_URL=postgres://lpa:pw@db.internal:5432/lpa\n"
+        "CACHE_URL=redis://:secret@cache.internal:6379/1\n"
+        "LOG_LEVEL=ERROR\n"
+    )
+    result = _run(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['HOST'], s.CACHES['default']['BACKEND'], "
+        "s.CACHES['default']['OPTIONS']['socket_timeout'], s.LOGGING['root']['level'])",
+        {"ENV_FILE": str(env_file), "LOG_LEVEL": "DEBUG"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "db.internal",
+        "django.core.cache.backends.redis.RedisCache",
+        "0.5",
+        "DEBUG",
+    ]
+
+
+def test_an_env_file_that_does_not_exist_is_a_clear_error(tmp_path):
+    result = _run("import django; django.setup()", {"ENV_FILE": str(tmp_path / "missing")})
+    assert result.returncode != 0
+    assert "ENV_FILE names" in result.stderr and "which is not a file" in result.stderr
+
+
+def test_a_replica_gets_the_router_and_the_same_connection_settings():
+    result = _run(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "r = s.DATABASES['replica']; "
+        "print(s.DATABASE_ROUTERS[0], r['HOST'], r['CONN_HEALTH_CHECKS'], "
+        "r['OPTIONS']['connect_timeout'], s.REPLICA_MAX_LAG_SECONDS)",
+        {
+            **PRODUCTION,
+            "DATABASE_URL": "postgres://lpa:pw@db.internal:5432/lpa",
+            "DATABASE_REPLICA_URL": "postgres://lpa:pw@replica.internal:5432/lpa",
+            "REPLICA_MAX_LAG_SECONDS": "3",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "lpa_portal.db_router.PrimaryReplicaRouter",
+        "replica.internal",
+        "True",
+        "5",
+        "3.0",
+    ]
+
+
 def test_the_default_site_url_follows_the_port_of_a_local_run():
     code = (
         "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
