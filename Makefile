@@ -71,11 +71,12 @@ test-postgres: install
 # Not part of `make test` or CI: it takes about 20 minutes and its figures depend on the machine.
 bench: install bench-http bench-search
 
-# What the benchmarks need from Debian when it is missing: the load generator (wrk), the
+# What the benchmarks need from Debian when it is missing: the load generator (wrk), Redis, the
 # PostgreSQL server, gettext for the translations.
 bench-tools:
 	@missing=(); \
 	command -v wrk >/dev/null 2>&1 || missing+=(wrk); \
+	command -v redis-server >/dev/null 2>&1 || missing+=(redis-server); \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib); \
 	command -v msgfmt >/dev/null 2>&1 || missing+=(gettext); \
 	if [ $${#missing[@]} -gt 0 ]; then \

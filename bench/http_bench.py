@@ -6,19 +6,23 @@ which sets DATABASE_URL). In that cluster it
 1. migrates two databases and loads `manage.py seed_bulk` into them: the default scale (50,000
    users, 2,000 events, 20,000 sessions, 200,000 registrations, 20,000 resources, 500,000
    downloads) and a tenth of it (`--divide 10`), then collects the static files;
-2. starts gunicorn on a free port of 127.0.0.1 (DEBUG off, a random SECRET_KEY,
-   ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect; gthread workers) and load-tests each page with
-   wrk at concurrency 8 for a bounded time: the floor (`/healthz`, the cheapest request through
-   the same middleware), the home page, a filtered event list, an event page, repository searches,
-   a resource page and a file download; first with the page cache off (what signed-in people
-   get: the kept parts of pages, lpa_portal/fragments.py, come from the cache as in
-   production), then with nothing kept at all (every page made from scratch), then with the page
-   cache on (the pages it serves to anonymous visitors), then the list and search pages made from
-   scratch on the small data;
+2. starts a throwaway redis-server (the cache shared by the processes, as in production) and
+   gunicorn on a free port of 127.0.0.1 (DEBUG off, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1,
+   no HTTPS redirect; gthread workers), and load-tests with wrk at concurrency 8 for a bounded
+   time, always beside the floor (`/healthz`, the cheapest request through the same
+   middleware):
+   - mixed traffic, each request a different URL out of hundreds per kind (event pages, event
+     lists, searches, resource pages, resource lists; `portal_data.py mixed`): made from
+     scratch, with the production cache (page cache and kept parts), and with kept parts only;
+   - one URL per page, as the first round measured: page cache off (what signed-in people get),
+     made from scratch, and from the page cache;
+   - on a tenth of the data, the pages and the mixed kinds made from scratch (growth);
+   each row with p50/p95/p99, SQL queries per request and the cache's hit rate;
 3. runs the registration storm: 300 signed-in people post their registration at once for an
    event with 50 seats; exactly 50 must be confirmed and 250 waitlisted in arrival order, with no
    server error, or the run fails;
-4. writes bench/RESULTS.md (the machine, the tables, the targets) and exits non-zero if any
+4. writes bench/RESULTS.md (the machine, the tables, the targets, the previous run's figures
+   beside this one's) and exits non-zero if any
    request failed or the storm went wrong. Slow pages are reported, not failed: a 2-core machine
    shared with other work gives noisy figures.
 
@@ -62,7 +66,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import psycopg2
-from psycopg2 import sql
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -94,7 +98,9 @@ ALONE_REQUESTS = 9  # one after another, for the latency of a page on its own
 STORM_PEOPLE = 300
 STORM_SEATS = 50
 SMALL_DATABASE = "bench_small"
-CACHE_TABLE = "bench_cache"
+# The shared cache of production, a throwaway redis-server here (the memory limit and eviction of
+# deploy/redis/lpa-cache.conf), emptied before each pass.
+REDIS_MAXMEMORY = "256mb"
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) lpa-portal-load-test"
 
 # Targets (2 cores, concurrency 8).
@@ -102,6 +108,23 @@ P95_PAGE_MS = 100
 P95_SEARCH_MS = 200
 UNCACHED_SHARE_OF_FLOOR = 0.10
 CACHED_SHARE_OF_FLOOR = 0.40
+
+# The mixed passes: each request a different URL out of the hundreds of its kind that
+# `portal_data.py mixed` draws from the bulk data (bench/wrk_report.lua picks one at random).
+MIXED_ORDER = ["event pages", "event lists", "searches", "resource pages", "resource lists"]
+MIXED_ALONE = 15  # distinct URLs requested one after another, for a page's own cost
+# Targets of the mixed traffic made from scratch (issue 13): (share of the floor, p95 ms). The
+# home page is one URL per language: its single-URL pass made from scratch stands for it.
+MIXED_TARGETS = {
+    "home": (0.08, 60),
+    "event pages": (0.08, 60),
+    "resource pages": (0.08, 60),
+    "event lists": (0.05, 100),
+    "resource lists": (0.05, 100),
+    "searches": (0.03, 150),
+}
+# A page's time alone on all the data, at most this many times its time on a tenth of it.
+GROWTH_LIMIT = 1.3
 
 # Which pages run in which pass.
 UNCACHED_PAGES = [
@@ -131,6 +154,9 @@ CACHED_PAGES = [
 ]
 SCALING_PAGES = [
     "floor",
+    "home",
+    "event page",
+    "resource page",
     "event list, filtered",
     "resource list",
     "search: common word",
@@ -164,7 +190,12 @@ def create_database(base: str, name: str) -> None:
 
 
 def portal_env(
-    url: str, workdir: Path, *, page_cache_seconds: int = 0, fragment_cache_seconds: int = 120
+    url: str,
+    workdir: Path,
+    cache_url: str,
+    *,
+    page_cache_seconds: int = 0,
+    fragment_cache_seconds: int = 120,
 ) -> dict[str, str]:
     """The settings of a production deployment, on this machine."""
     env = {k: v for k, v in os.environ.items() if k != "STATICFILES_STORAGE"}
@@ -180,8 +211,8 @@ def portal_env(
         CSRF_COOKIE_SECURE="false",
         STATIC_ROOT=str(workdir / "static"),
         MEDIA_ROOT=str(workdir / "media"),
-        # A cache shared by the processes, as in production; a table of the same database here.
-        CACHE_URL=f"dbcache://{CACHE_TABLE}",
+        # The cache shared by the processes, as in production: Redis.
+        CACHE_URL=cache_url,
         PAGE_CACHE_SECONDS=str(page_cache_seconds),
         FRAGMENT_CACHE_SECONDS=str(fragment_cache_seconds),
         # Emails are queued in the database, as in production; no worker sends them here.
@@ -252,7 +283,6 @@ def prepare(env: dict[str, str], divide: int) -> dict:
             connection = psycopg2.connect(url)
             connection.autocommit = True
             with connection.cursor() as cursor:
-                cursor.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(CACHE_TABLE)))
                 cursor.execute("ANALYZE")
             connection.close()
             counts = dump.with_suffix(".txt").read_text().strip()
@@ -262,7 +292,6 @@ def prepare(env: dict[str, str], divide: int) -> dict:
         dump.unlink()
         create_database(url, database)
     manage(env, "migrate", "--no-input", "-v", "0")
-    manage(env, "createcachetable")
     migrated = time.monotonic()
     log(f"seed_bulk --divide {divide} into {database}")
     counts = manage(env, "seed_bulk", "--divide", str(divide), capture=True).strip()
@@ -362,6 +391,71 @@ def request(port: int, method: str, path: str, *, body: str = "", headers=None, 
         connection.close()
 
 
+# --------------------------------------------------------------------------- the cache
+
+
+class CacheStats:
+    """The lookups of the shared cache (Redis's keyspace hits and misses), so that each run can
+    say what share of its cache reads found something: the kept parts of pages, the page cache
+    and the content versions alike."""
+
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=5)
+
+    def counts(self) -> tuple[int, int] | None:
+        try:
+            stats = self.client.info("stats")
+        except redis.RedisError:
+            return None
+        return stats["keyspace_hits"], stats["keyspace_misses"]
+
+    def empty(self) -> None:
+        self.client.flushall()
+
+
+@contextmanager
+def redis_cache(workdir: Path):
+    """A throwaway redis-server on a free port, configured as production's (no persistence, a
+    memory limit, least recently used keys evicted); yields its URL."""
+    port = free_port()
+    directory = workdir / "redis"
+    directory.mkdir()
+    command = [
+        shutil.which("redis-server") or "redis-server",
+        "--bind", HOST,
+        "--port", str(port),
+        "--save", "",
+        "--appendonly", "no",
+        "--dir", str(directory),
+        "--maxmemory", REDIS_MAXMEMORY,
+        "--maxmemory-policy", "allkeys-lru",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://{HOST}:{port}/0"
+    client = redis.Redis.from_url(url, socket_timeout=1)
+    try:
+        for _attempt in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError(f"redis-server did not start on port {port}")
+        log(f"redis-server on {HOST}:{port} (maxmemory {REDIS_MAXMEMORY}, allkeys-lru)")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def hit_rate(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    if before is None or after is None:
+        return None
+    hits, misses = after[0] - before[0], after[1] - before[1]
+    return hits / (hits + misses) if hits + misses else None
+
+
 # --------------------------------------------------------------------------- load tests
 
 
@@ -372,6 +466,7 @@ class Run:
     rps: float
     p50_ms: float
     p95_ms: float
+    p99_ms: float
     requests: int
     errors: int
     server_errors: int
@@ -380,7 +475,13 @@ class Run:
     alone_ms: float | None = None
     queries: int | None = None
     ratio: float | None = None
+    hit_rate: float | None = None
+    urls: int = 1
     raw: dict = field(default_factory=dict)
+
+    @property
+    def page_cache_share(self) -> float | None:
+        return self.cache_hits / self.requests if self.requests else None
 
 
 def timed_request(port: int, url: str) -> float:
@@ -392,7 +493,9 @@ def timed_request(port: int, url: str) -> float:
     return elapsed
 
 
-def wrk(port: int, url: str, seconds: int) -> dict:
+def wrk(port: int, url: str, seconds: int, paths: Path | None = None) -> dict:
+    """wrk at concurrency 8 on `url`, or with `paths` on a URL of that file at random for each
+    request."""
     command = [
         "wrk",
         "-t1",
@@ -406,6 +509,8 @@ def wrk(port: int, url: str, seconds: int) -> dict:
         str(LUA),
         f"http://{HOST}:{port}{url}",
     ]
+    if paths is not None:
+        command += ["--", str(paths)]
     output = subprocess.run(
         command, capture_output=True, text=True, timeout=seconds + 60, check=False
     )
@@ -415,44 +520,76 @@ def wrk(port: int, url: str, seconds: int) -> dict:
     raise RuntimeError(f"wrk gave no summary for {url}:\n{output.stdout}\n{output.stderr}")
 
 
-def load_test(port: int, pages: list[str], urls: dict[str, str], label: str) -> list[Run]:
+def measured(
+    port: int,
+    page: str,
+    url: str,
+    label: str,
+    cache: CacheStats | None,
+    *,
+    paths: Path | None = None,
+    alone_urls: list[str],
+) -> Run:
+    """One row: warm-up, the page alone (requests one after another), then wrk for DURATION s,
+    with the cache's hit rate over that time."""
+    wrk(port, url, WARMUP, paths)  # warms every worker (and, when on, the caches)
+    alone = sorted(timed_request(port, alone_url) for alone_url in alone_urls)
+    before = cache.counts() if cache else None
+    raw = wrk(port, url, DURATION, paths)
+    after = cache.counts() if cache else None
+    errors = (
+        raw["connect_errors"]
+        + raw["read_errors"]
+        + raw["write_errors"]
+        + raw["timeouts"]
+        + raw["status_errors"]
+    )
+    run = Run(
+        page=page,
+        url=url,
+        rps=raw["requests"] / (raw["duration_us"] / 1e6),
+        p50_ms=raw["p50_us"] / 1000,
+        p95_ms=raw["p95_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        requests=raw["requests"],
+        errors=errors,
+        server_errors=raw["server_errors"],
+        cache_hits=raw["cache_hits"],
+        load=os.getloadavg()[0],
+        alone_ms=alone[len(alone) // 2],
+        hit_rate=hit_rate(before, after),
+        raw=raw,
+    )
+    rate = "–" if run.hit_rate is None else f"{run.hit_rate:.0%}"
+    log(
+        f"{label:<14} {page:<26} {run.rps:7.1f} req/s  p50 {run.p50_ms:6.1f} ms  "
+        f"p95 {run.p95_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  alone {run.alone_ms:6.1f} ms  "
+        f"errors {errors}  page cache {run.cache_hits}  cache hit rate {rate}"
+    )
+    return run
+
+
+def load_test(
+    port: int, pages: list[str], urls: dict[str, str], label: str, cache: CacheStats | None
+) -> list[Run]:
+    """One URL per page: after the first request its parts (or the page) are in the cache."""
+    return [
+        measured(port, page, urls[page], label, cache, alone_urls=[urls[page]] * ALONE_REQUESTS)
+        for page in pages
+    ]
+
+
+def mixed_test(port: int, files: dict[str, dict], label: str, cache: CacheStats | None):
+    """Real traffic: each request a different URL of the kind's file."""
     runs = []
-    for page in pages:
-        url = urls[page]
-        wrk(port, url, WARMUP)  # warms every worker (and, with the page cache on, the cache)
-        alone = sorted(timed_request(port, url) for _ in range(ALONE_REQUESTS))
-        raw = wrk(port, url, DURATION)
-        errors = (
-            raw["connect_errors"]
-            + raw["read_errors"]
-            + raw["write_errors"]
-            + raw["timeouts"]
-            + raw["status_errors"]
-        )
-        run = Run(
-            page=page,
-            url=url,
-            rps=raw["requests"] / (raw["duration_us"] / 1e6),
-            p50_ms=raw["p50_us"] / 1000,
-            p95_ms=raw["p95_us"] / 1000,
-            requests=raw["requests"],
-            errors=errors,
-            server_errors=raw["server_errors"],
-            cache_hits=raw["cache_hits"],
-            load=os.getloadavg()[0],
-            alone_ms=alone[len(alone) // 2],
-            raw=raw,
-        )
+    for kind in MIXED_ORDER:
+        paths = Path(files[kind]["file"])
+        urls = paths.read_text().split()
+        # Its own cost: URLs from the end of the file, one after another.
+        run = measured(port, kind, "/", label, cache, paths=paths, alone_urls=urls[-MIXED_ALONE:])
+        run.url = f"{len(urls)} URLs, e.g. `{urls[0]}`"
+        run.urls = len(urls)
         runs.append(run)
-        log(
-            f"{label:<12} {page:<26} {run.rps:7.1f} req/s  p50 {run.p50_ms:6.1f} ms  "
-            f"p95 {run.p95_ms:6.1f} ms  alone {run.alone_ms:6.1f} ms  errors {errors}  "
-            f"cache hits {run.cache_hits}"
-        )
-    floor = next((run for run in runs if run.page == "floor"), None)
-    for run in runs:
-        if floor is not None and floor.rps:
-            run.ratio = run.rps / floor.rps
     return runs
 
 
@@ -641,29 +778,125 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def share(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:.{digits}%}"
+
+
 def page_table(runs: list[Run], *, cached: bool) -> list[str]:
     lines = [
-        "| page | URL | req/s | median ms | p95 ms | median ms alone | errors "
-        "| SQL queries per request | share of floor | cache hits | load |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | URL | req/s | share of floor | median ms | p95 ms | p99 ms | median ms alone "
+        "| SQL queries per request | cache hit rate | answered by the page cache | errors | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
-        queries = "–" if run.queries is None else str(run.queries)
-        ratio = "–" if run.ratio is None else f"{run.ratio:.0%}"
-        hits = f"{run.cache_hits / run.requests:.0%}" if cached and run.requests else "–"
+        if run.queries is None:
+            queries = "–"
+        elif isinstance(run.queries, float):
+            queries = f"{run.queries:.1f}"
+        else:
+            queries = str(run.queries)
+        url = run.url if run.url.endswith("`") or " URLs" in run.url else f"`{run.url}`"
         lines.append(
-            f"| {run.page} | `{run.url}` | {run.rps:.0f} | {run.p50_ms:.1f} | {run.p95_ms:.1f} "
-            f"| {run.alone_ms:.1f} | {run.errors} | {queries} | {ratio} | {hits} | {run.load:.1f} |"
+            f"| {run.page} | {url} | {run.rps:.0f} | {share(run.ratio, 1)} | {run.p50_ms:.1f} "
+            f"| {run.p95_ms:.1f} | {run.p99_ms:.1f} | {run.alone_ms:.1f} | {queries} "
+            f"| {share(run.hit_rate)} | {share(run.page_cache_share) if cached else '–'} "
+            f"| {run.errors} | {run.load:.1f} |"
+        )
+    return lines
+
+
+def previous_results() -> dict[str, dict[str, dict[str, str]]]:
+    """The single-URL tables of the results file this run replaces: section → page → column →
+    value, to show each page against the previous run."""
+    if not RESULTS.is_file():
+        return {}
+    sections: dict[str, dict[str, dict[str, str]]] = {}
+    section, header = "", []
+    for line in RESULTS.read_text().splitlines():
+        if line.startswith("## "):
+            section, header = line[3:], []
+            sections[section] = {}
+        elif line.startswith("| page |"):
+            header = [cell.strip() for cell in line.strip("|").split("|")]
+        elif header and line.startswith("| ") and not line.startswith("|---"):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            if len(cells) == len(header):
+                sections[section][cells[0]] = dict(zip(header, cells, strict=True))
+        else:
+            header = header if line.startswith("|") else []
+    previous_commit = re.search(r"code: commit (\w+)", RESULTS.read_text())
+    sections["commit"] = {"": {"": previous_commit.group(1) if previous_commit else "?"}}
+    return sections
+
+
+def comparison_table(previous: dict, passes: list[tuple[str, str, list[Run]]]) -> list[str]:
+    """Each single-URL page of this run beside the same page of the previous run."""
+    if not previous:
+        return ["No earlier results file to compare with."]
+    lines = [
+        f"The same pages in the results this file replaces (commit "
+        f"{previous['commit']['']['']}), as a share of each run's floor (req/s differ with the "
+        "machine's load; the share much less).",
+        "",
+        "| pass | page | share of floor before | now | p95 ms before | now |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for name, heading, runs in passes:
+        section = next((rows for title, rows in previous.items() if title.startswith(heading)), {})
+        for run in runs:
+            before = section.get(run.page)
+            if before is None or run.page == "floor":
+                continue
+            lines.append(
+                f"| {name} | {run.page} | {before.get('share of floor', '–')} "
+                f"| {share(run.ratio)} | {before.get('p95 ms', '–')} | {run.p95_ms:.1f} |"
+            )
+    return lines
+
+
+def mixed_targets(made_mixed: list[Run], made: list[Run], production_mixed: list[Run]) -> list[str]:
+    """The targets of issue 13: mixed traffic made from scratch, and the production cache never
+    slower than made from scratch."""
+    rows = {run.page: run for run in made_mixed}
+    home = next((run for run in made if run.page == "home"), None)
+    if home is not None:
+        rows["home"] = home
+    lines = [
+        "| kind (made from scratch) | share of floor: target | result | p95: target | result |",
+        "|---|---:|---|---:|---|",
+    ]
+    for kind, (target_share, target_p95) in MIXED_TARGETS.items():
+        run = rows.get(kind)
+        if run is None or run.ratio is None:
+            continue
+        label = kind if kind != "home" else "home (one URL per language)"
+        lines.append(
+            f"| {label} | ≥ {target_share:.0%} | {run.ratio:.1%}, "
+            f"{verdict(run.ratio >= target_share)} | < {target_p95} ms | {run.p95_ms:.0f} ms, "
+            f"{verdict(run.p95_ms < target_p95)} |"
+        )
+    lines += [
+        "",
+        "| kind | with the production cache: req/s | made from scratch: req/s "
+        "| never slower with the cache |",
+        "|---|---:|---:|---|",
+    ]
+    for run in production_mixed:
+        scratch = next(other for other in made_mixed if other.page == run.page)
+        lines.append(
+            f"| {run.page} | {run.rps:.0f} (p95 {run.p95_ms:.0f} ms) | {scratch.rps:.0f} "
+            f"(p95 {scratch.p95_ms:.0f} ms) | {verdict(run.rps >= scratch.rps)} |"
         )
     return lines
 
 
 def targets(
-    uncached: list[Run], made: list[Run], cached: list[Run], storm: dict
+    uncached: list[Run], made: list[Run], cached: list[Run], storm: dict, others: list[Run]
 ) -> tuple[list[str], bool]:
-    """The targets and whether each is met; the second value: whether nothing failed outright.
-    "Uncached" is without the page cache (what signed-in people get), the kept parts of pages
-    on as in production; the pages made from scratch are reported beside, not as a target."""
+    """The single-URL targets of the first round and whether each is met; the second value:
+    whether nothing failed outright (a failed request in any pass, `others` included, or a
+    wrong storm). "Uncached" is without the page cache (what signed-in people get), the kept
+    parts of pages on as in production; the pages made from scratch are reported beside."""
     lines = ["| target | result | made from scratch (reported, no target) |", "|---|---|---|"]
     scratch = {run.page: run for run in made}
     for run in uncached:
@@ -678,10 +911,10 @@ def targets(
     for run in uncached:
         if run.page != "floor" and run.ratio is not None:
             other = scratch.get(run.page)
-            share = f"{other.ratio:.0%}" if other and other.ratio is not None else "–"
             lines.append(
                 f"| {run.page}: uncached >= {UNCACHED_SHARE_OF_FLOOR:.0%} of the floor "
-                f"| {run.ratio:.0%}, {verdict(run.ratio >= UNCACHED_SHARE_OF_FLOOR)} | {share} |"
+                f"| {run.ratio:.0%}, {verdict(run.ratio >= UNCACHED_SHARE_OF_FLOOR)} "
+                f"| {share(other.ratio) if other else '–'} |"
             )
     for run in cached:
         if run.page != "floor" and run.ratio is not None:
@@ -689,7 +922,7 @@ def targets(
                 f"| {run.page}: from the page cache >= {CACHED_SHARE_OF_FLOOR:.0%} of the floor "
                 f"| {run.ratio:.0%}, {verdict(run.ratio >= CACHED_SHARE_OF_FLOOR)} | |"
             )
-    errors = sum(run.errors for run in [*uncached, *made, *cached])
+    errors = sum(run.errors for run in [*uncached, *made, *cached, *others])
     lines.append(f"| no failed request in the load tests | {errors}, {verdict(not errors)} | |")
     storm_ok = not storm["problems"]
     lines.append(
@@ -709,12 +942,71 @@ def loaded(data: dict, command: str) -> str:
     return f"{command}: {data['seed_s'] / 60:.1f} min, migrate {data['migrate_s']:.0f} s"
 
 
-def write_results(
-    info, data, uncached, made, cached, small, storm, load_before, load_after, total_s
-):
-    target_lines, passed = targets(uncached, made, cached, storm)
-    full = {run.page: run for run in made}
-    busy = load_before > int(info["cpus"]) * 0.5
+def growth_table(small: list[Run], full: list[Run]) -> list[str]:
+    """Each page alone on a tenth of the data against all of it, made from scratch."""
+    big = {run.page: run for run in full}
+    lines = [
+        "| page | alone ms at 1/10 | alone ms at full | growth alone "
+        f"(limit x{GROWTH_LIMIT}) | p95 ms at 1/10 | p95 ms at full | req/s at 1/10 "
+        "| req/s at full |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for run in small:
+        other = big.get(run.page)
+        if other is None or run.page == "floor":
+            continue
+        growth = other.alone_ms / run.alone_ms if run.alone_ms else float("nan")
+        lines.append(
+            f"| {run.page} | {run.alone_ms:.1f} | {other.alone_ms:.1f} "
+            f"| x{growth:.2f}, {verdict(growth <= GROWTH_LIMIT)} | {run.p95_ms:.1f} "
+            f"| {other.p95_ms:.1f} | {run.rps:.0f} | {other.rps:.0f} |"
+        )
+    return lines
+
+
+@dataclass
+class Passes:
+    """What one run measured, pass by pass."""
+
+    uncached: list[Run]
+    made: list[Run]
+    cached: list[Run]
+    storm: dict
+    mixed_production: list[Run] = field(default_factory=list)
+    mixed_parts: list[Run] = field(default_factory=list)
+    mixed_made: list[Run] = field(default_factory=list)
+    small: list[Run] = field(default_factory=list)
+    small_mixed: list[Run] = field(default_factory=list)
+
+    def every_run(self) -> list[Run]:
+        return [
+            *self.uncached,
+            *self.made,
+            *self.cached,
+            *self.mixed_production,
+            *self.mixed_parts,
+            *self.mixed_made,
+            *self.small,
+            *self.small_mixed,
+        ]
+
+
+SINGLE_HEADINGS = {
+    "uncached": "Pages, full data, page cache off",
+    "made": "Pages made from scratch",
+    "cached": "Pages from the page cache",
+}
+
+
+def write_results(info, data, passes: Passes, previous: dict, load: tuple[float, float], total_s):
+    others = [*passes.mixed_production, *passes.mixed_parts, *passes.mixed_made]
+    others += [*passes.small, *passes.small_mixed]
+    target_lines, passed = targets(
+        passes.uncached, passes.made, passes.cached, passes.storm, others
+    )
+    load_before, load_after = load
+    busy = max(load_before, load_after) > int(info["cpus"]) * 0.75
+    storm = passes.storm
     lines = [
         "# Benchmark results",
         "",
@@ -732,18 +1024,18 @@ def write_results(
         f"- code: commit {info['commit']}",
         f"- {info['server']}",
         f"- wrk: 1 thread, {CONCURRENCY} connections, {WARMUP} s of warm-up then {DURATION} s "
-        "per page, on the same machine as the server and the database",
+        "per row, on the same machine as the server and the database",
         "",
         "### Conditions",
         "",
         f"The 1-minute load average was {load_before:.1f} when the run started and "
         f"{load_after:.1f} at its end, on {info['cpus']} CPUs; each table row gives it at the end "
-        "of that page's run. "
+        "of that row's run. "
         + (
-            "Other work (test suites of other developers) was running on the machine at the same "
-            "time: the load generator, the server and the database shared the 2 cores with it, "
-            "so the figures are noisy and lower than an idle machine gives. Compare rows within "
-            "one run rather than with another run."
+            "Other work was running on the machine at the same time: the load generator, the "
+            "server and the database shared the cores with it, so the figures are noisy and "
+            "lower than an idle machine gives. The shares of the floor, measured in the same "
+            "run, are steadier than req/s."
             if busy
             else "The machine was otherwise quiet; the load generator, the server and the "
             "database still share its cores."
@@ -761,62 +1053,86 @@ def write_results(
             else []
         ),
         "",
-        f"## Pages, full data, page cache off (concurrency {CONCURRENCY}): what signed-in "
-        "people get",
+        "## How to read the tables",
         "",
-        "SQL queries: those of one request, counted in-process with Django's "
-        "CaptureQueriesContext (a request after a first one, with the same settings). "
-        "Share of floor: requests per second relative to `/healthz`, the highest of the floors "
-        "that the passes of this run measured (each pass starts its own server). Median "
-        f"alone: of {ALONE_REQUESTS} requests one after another (no queueing behind the other "
-        "connections): what the page itself costs. Load: the 1-minute load average after the "
-        "page's run.",
+        "Share of floor: requests per second relative to `/healthz` (the cheapest request "
+        "through the same middleware), the highest floor that the passes of this run measured "
+        "(each pass starts its own server). p50/p95/p99: under load, at concurrency "
+        f"{CONCURRENCY}. Median alone: requests one after another, no queueing (the page's own "
+        "cost). SQL queries: of one request, counted in-process with Django's "
+        "CaptureQueriesContext (single URLs: a request after a first one; mixed kinds: the "
+        "mean over 20 URLs of the kind, made from scratch). Cache hit rate: the share of the "
+        "shared cache's lookups during the row that found something (Redis `keyspace_hits` / "
+        "(hits + misses)): the kept parts, the page cache, the content versions and rate "
+        "limits together. Page-cache answers: the share of responses served whole from the "
+        "page cache (its `X-Cache` header).",
         "",
-        *page_table(uncached, cached=False),
+        "## Mixed traffic: each request a different URL (full data)",
         "",
-        "## Pages made from scratch: page cache and kept parts off (`FRAGMENT_CACHE_SECONDS=0`)",
+        "The URLs come from `bench/portal_data.py mixed` (a fixed seed): event pages of "
+        "different events; event lists with random combinations of when, programme, format, "
+        "region, topic and page; searches from one- and two-word queries, typos, rare words "
+        "and reference numbers, some with a kind or page 2; resource pages; resource lists by "
+        "kind, topic and page. `bench/wrk_report.lua` picks a URL at random for each request. "
+        f"Median alone: {MIXED_ALONE} URLs of the kind not used before, one after another.",
         "",
-        "What every request would cost if nothing were kept: each page's queries and templates "
-        "run in full. The pass above keeps, as production does, the parts of pages that are the "
-        "same for every visitor of a kind (lpa_portal/fragments.py), so it measures a page "
-        "whose parts were made once by an earlier visitor, within the minute and since the "
-        "last change to the content.",
+        "### Made from scratch (page cache and kept parts off)",
         "",
-        *page_table(made, cached=False),
+        *page_table(passes.mixed_made, cached=False),
         "",
-        "## Pages from the page cache (anonymous visitors, `PAGE_CACHE_SECONDS=60`)",
+        "### With the production cache (page cache 60 s for anonymous visitors, kept parts)",
         "",
-        "The same pages, now answered from the cache after the first request of each URL; the "
-        "one query is the read of the cache table (a shared cache such as Redis needs a round "
-        "trip instead). Cache hits: the share of answers that came from the cache. A page from "
-        "the cache can beat the floor: a hit skips the view and the middleware after "
-        "LocaleMiddleware, which the floor runs.",
+        *page_table(passes.mixed_production, cached=True),
         "",
-        *page_table(cached, cached=True),
+        "### Kept parts only (page cache off: what signed-in people get)",
+        "",
+        *page_table(passes.mixed_parts, cached=False),
+        "",
+        "### The targets of mixed traffic (made from scratch)",
+        "",
+        *mixed_targets(passes.mixed_made, passes.made, passes.mixed_production),
+        "",
+        "## Single URLs (full data): one URL per page, as the first round measured",
+        "",
+        "After the first request its kept parts (or the whole page) are in the cache; the "
+        "mixed passes above are the fairer measure of real traffic.",
+        "",
+        f"## {SINGLE_HEADINGS['uncached']} (concurrency {CONCURRENCY}): what signed-in people get",
+        "",
+        *page_table(passes.uncached, cached=False),
+        "",
+        f"## {SINGLE_HEADINGS['made']}: page cache and kept parts off (`FRAGMENT_CACHE_SECONDS=0`)",
+        "",
+        *page_table(passes.made, cached=False),
+        "",
+        f"## {SINGLE_HEADINGS['cached']} (anonymous visitors, `PAGE_CACHE_SECONDS=60`)",
+        "",
+        "A page from the cache can beat the floor: a hit skips the view and the middleware "
+        "after LocaleMiddleware, which the floor runs.",
+        "",
+        *page_table(passes.cached, cached=True),
+        "",
+        "## Against the previous results",
+        "",
+        *comparison_table(
+            previous,
+            [
+                (name, SINGLE_HEADINGS[name], getattr(passes, name))
+                for name in ("uncached", "made", "cached")
+            ],
+        ),
         "",
         "## Growth with the data: a tenth of the data against all of it (made from scratch)",
         "",
         "The page alone (median of requests one after another) is its own cost; the figures at "
-        "concurrency 8 add the queueing, and the noise of the shared machine.",
+        "concurrency 8 add the queueing, and the noise of the shared machine. Mixed kinds: "
+        "different URLs of the kind on each data set.",
         "",
-        "| page | alone ms at 1/10 | alone ms at full | growth alone | p50 ms at 1/10 "
-        "| p50 ms at full | p95 ms at 1/10 | p95 ms at full | req/s at 1/10 | req/s at full |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    if not small:
-        lines[-4:] = ["Not measured against the production topology: `make bench` measures it."]
-    for run in small:
-        big = full.get(run.page)
-        if big is None:
-            continue
-        growth = big.alone_ms / run.alone_ms if run.alone_ms else float("nan")
-        lines.append(
-            f"| {run.page} | {run.alone_ms:.1f} | {big.alone_ms:.1f} | x{growth:.1f} "
-            f"| {run.p50_ms:.1f} | {big.p50_ms:.1f} | {run.p95_ms:.1f} | {big.p95_ms:.1f} "
-            f"| {run.rps:.0f} | {big.rps:.0f} |"
-        )
-    problems = "; ".join(storm["problems"])
-    lines += [
+        *(
+            growth_table([*passes.small, *passes.small_mixed], [*passes.made, *passes.mixed_made])
+            if passes.small
+            else ["Not measured against the production topology: `make bench` measures it."]
+        ),
         "",
         "## Registration storm",
         "",
@@ -829,14 +1145,15 @@ def write_results(
         + ", ".join(f"{status}: {count}" for status, count in sorted(storm["statuses"].items())),
         f"- {storm['confirmed']} confirmed, {storm['waitlisted']} waitlisted, {storm['other']} "
         f"other; waiting list in arrival order: {'yes' if storm['in_order'] else 'NO'}",
-        "- result: " + ("passed" if not storm["problems"] else "FAILED: " + problems),
+        "- result: "
+        + ("passed" if not storm["problems"] else "FAILED: " + "; ".join(storm["problems"])),
         "",
-        "## Targets",
+        "## The first round's targets (single URLs)",
         "",
         *target_lines,
         "",
-        "Latency targets are reported, not enforced: on a shared 2-core machine they vary from "
-        "run to run. A failed request or a wrong storm fails `make bench`.",
+        "Latency and share targets are reported, not enforced: on a shared 2-core machine they "
+        "vary from run to run. A failed request or a wrong storm fails `make bench`.",
         "",
     ]
     RESULTS.write_text("\n".join(lines))
@@ -902,10 +1219,12 @@ def main_prod() -> int:
         return 2
     started = time.monotonic()
     load_before = os.getloadavg()[0]
+    previous = previous_results()
     settings = topology.env()
     os.environ["DATABASE_URL"] = settings["DATABASE_URL"]
     HOST = topology.hosts["lb"].address
     env = topology.portal_env()
+    cache = CacheStats(settings["CACHE_URL"])
     info = machine()
     info.update(
         command="make bench-http BENCH_TARGET=prod",
@@ -922,43 +1241,43 @@ def main_prod() -> int:
     urls = portal_data(env, "urls")
     queries = portal_data(env, "queries", *urls.values())
     original = {name: settings[name] for name in ("PAGE_CACHE_SECONDS", "FRAGMENT_CACHE_SECONDS")}
-    try:
-        with topology_servers(
-            topology, "uncached", PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=120
-        ) as port:
-            uncached = load_test(port, UNCACHED_PAGES, urls, "uncached")
-            log("registration storm")
-            storm = registration_storm(port, env)
-        with topology_servers(
-            topology, "made", PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0
-        ) as port:
-            made = load_test(port, UNCACHED_PAGES, urls, "made afresh")
-        with topology_servers(
-            topology, "cached", PAGE_CACHE_SECONDS=60, FRAGMENT_CACHE_SECONDS=120
-        ) as port:
-            cached = load_test(port, CACHED_PAGES, urls, "cached")
-    finally:
-        topology.reconfigure(**original)
-    best_floor = max(run.rps for run in [*uncached, *made, *cached] if run.page == "floor")
-    for run in [*uncached, *made, *cached]:
-        run.ratio = run.rps / best_floor
-    for run in uncached:
-        run.queries = queries[run.url]["uncached"]
-    for run in made:
-        run.queries = queries[run.url]["made"]
-    for run in cached:
-        counted = queries[run.url]
-        run.queries = counted["uncached"] if counted["cached"] is None else counted["cached"]
+    with tempfile.TemporaryDirectory(prefix="lpa-bench-") as tmp:
+        files = portal_data(env, "mixed", tmp)
+        mixed_queries = portal_data(env, "mixed-queries", tmp)
+        try:
+            with topology_servers(
+                topology, "uncached", PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=120
+            ) as port:
+                uncached = load_test(port, UNCACHED_PAGES, urls, "uncached", cache)
+                log("registration storm")
+                storm = registration_storm(port, env)
+            with topology_servers(
+                topology, "made", PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0
+            ) as port:
+                made = load_test(port, UNCACHED_PAGES, urls, "made afresh", cache)
+                mixed_made = mixed_test(port, files, "mixed, made", cache)
+            with topology_servers(
+                topology, "cached", PAGE_CACHE_SECONDS=60, FRAGMENT_CACHE_SECONDS=120
+            ) as port:
+                cached = load_test(port, CACHED_PAGES, urls, "cached", cache)
+                mixed_production = mixed_test(port, files, "mixed, prod", cache)
+        finally:
+            topology.reconfigure(**original)
+    passes = Passes(
+        uncached=uncached,
+        made=made,
+        cached=cached,
+        storm=storm,
+        mixed_production=mixed_production,
+        mixed_made=mixed_made,
+    )
+    finish(passes, queries, mixed_queries)
     passed = write_results(
         info,
         data,
-        uncached,
-        made,
-        cached,
-        [],
-        storm,
-        load_before,
-        os.getloadavg()[0],
+        passes,
+        previous,
+        (load_before, os.getloadavg()[0]),
         time.monotonic() - started,
     )
     log(f"wrote {RESULTS} in {(time.monotonic() - started) / 60:.1f} min")
@@ -968,17 +1287,39 @@ def main_prod() -> int:
     return 0
 
 
+def finish(passes: Passes, queries: dict, mixed_queries: dict) -> None:
+    """Each run's share of the floor and its SQL queries per request. Each pass measures the
+    floor anew (a fresh server); every share is taken of the highest one of the run, the
+    strictest comparison, so that a pass whose floor came out low (the database busy after
+    the storm, say) does not flatter its pages."""
+    runs = passes.every_run()
+    best_floor = max(run.rps for run in runs if run.page == "floor")
+    for run in runs:
+        run.ratio = run.rps / best_floor
+    for run in passes.uncached:
+        run.queries = queries[run.url]["uncached"]
+    for run in passes.made:
+        run.queries = queries[run.url]["made"]
+    for run in passes.cached:
+        counted = queries[run.url]
+        run.queries = counted["uncached"] if counted["cached"] is None else counted["cached"]
+    for run in [*passes.mixed_made, *passes.mixed_production, *passes.mixed_parts]:
+        run.queries = mixed_queries[run.page]
+
+
 def main() -> int:
     if TARGET == "prod":
         return main_prod()
     if "DATABASE_URL" not in os.environ or not os.environ["DATABASE_URL"].startswith("postgres"):
         print("Run under tests.pgcluster: make bench-http", file=sys.stderr)
         return 2
-    if shutil.which("wrk") is None:
-        print("wrk is missing: apt-get install wrk (make bench installs it)", file=sys.stderr)
+    missing = [tool for tool in ("wrk", "redis-server") if shutil.which(tool) is None]
+    if missing:
+        print(f"Missing: {', '.join(missing)} (make bench installs them)", file=sys.stderr)
         return 2
     started = time.monotonic()
     load_before = os.getloadavg()[0]
+    previous = previous_results()
     big_url = os.environ["DATABASE_URL"]
     small_url = database_url(big_url, SMALL_DATABASE)
     create_database(big_url, SMALL_DATABASE)
@@ -988,63 +1329,76 @@ def main() -> int:
         database="a throwaway cluster with fsync off",
         server=(
             f"gunicorn: {WORKERS} gthread workers x {THREADS} threads, production settings "
-            "(DEBUG off, ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect), the cache in a database "
-            f"table (`CACHE_URL=dbcache://{CACHE_TABLE}`, shared by the workers as Redis would "
-            "be), emails queued in the database"
+            "(DEBUG off, ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect), the cache in Redis "
+            f"(redis-server, maxmemory {REDIS_MAXMEMORY}, allkeys-lru) as in production, "
+            "emails queued in the database"
         ),
     )
-    with tempfile.TemporaryDirectory(prefix="lpa-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lpa-bench-") as tmp, redis_cache(Path(tmp)) as redis:
         workdir = Path(tmp)
-        big_env = portal_env(big_url, workdir)
-        # The growth with the data is that of the pages made from scratch.
-        small_env = portal_env(small_url, workdir, fragment_cache_seconds=0)
+        cache = CacheStats(redis)
+
+        def env(url: str, page: int, parts: int) -> dict[str, str]:
+            return portal_env(
+                url, workdir, redis, page_cache_seconds=page, fragment_cache_seconds=parts
+            )
+
+        def server(url: str, label: str, page: int, parts: int):
+            cache.empty()  # each pass starts with an empty cache
+            return gunicorn(env(url, page, parts), workdir, label)
+
+        big_env, small_env = env(big_url, 0, 120), env(small_url, 0, 0)
         data = {"full": prepare(big_env, DIVIDE), "small": prepare(small_env, DIVIDE * 10)}
         manage(big_env, "collectstatic", "--no-input", "-v", "0")
 
         urls = portal_data(big_env, "urls")
         small_urls = portal_data(small_env, "urls")
         queries = portal_data(big_env, "queries", *urls.values())
+        (workdir / "full").mkdir()
+        (workdir / "small").mkdir()
+        files = portal_data(big_env, "mixed", str(workdir / "full"))
+        small_files = portal_data(small_env, "mixed", str(workdir / "small"))
+        mixed_queries = portal_data(big_env, "mixed-queries", str(workdir / "full"))
 
-        with gunicorn(big_env, workdir, "uncached") as port:
-            uncached = load_test(port, UNCACHED_PAGES, urls, "uncached")
+        with server(big_url, "made", 0, 0) as port:
+            mixed_made = mixed_test(port, files, "mixed, made", cache)
+            made = load_test(port, UNCACHED_PAGES, urls, "made afresh", cache)
+        with server(big_url, "production", 60, 120) as port:
+            mixed_production = mixed_test(port, files, "mixed, prod", cache)
+        with server(big_url, "parts", 0, 120) as port:
+            mixed_parts = mixed_test(port, files, "mixed, parts", cache)
+        with server(big_url, "uncached", 0, 120) as port:
+            uncached = load_test(port, UNCACHED_PAGES, urls, "uncached", cache)
             log("registration storm")
             storm = registration_storm(port, big_env)
             log(
                 f"storm: {storm['confirmed']} confirmed, {storm['waitlisted']} waitlisted in "
                 f"{storm['seconds']:.2f} s; problems: {storm['problems'] or 'none'}"
             )
-        made_env = portal_env(big_url, workdir, fragment_cache_seconds=0)
-        with gunicorn(made_env, workdir, "made") as port:
-            made = load_test(port, UNCACHED_PAGES, urls, "made afresh")
-        cached_env = portal_env(big_url, workdir, page_cache_seconds=60)
-        with gunicorn(cached_env, workdir, "cached") as port:
-            cached = load_test(port, CACHED_PAGES, urls, "cached")
-        with gunicorn(small_env, workdir, "small") as port:
-            small = load_test(port, SCALING_PAGES, small_urls, "1/10 data")
+        with server(big_url, "cached", 60, 120) as port:
+            cached = load_test(port, CACHED_PAGES, urls, "cached", cache)
+        with server(small_url, "small", 0, 0) as port:
+            small = load_test(port, SCALING_PAGES, small_urls, "1/10 data", cache)
+            small_mixed = mixed_test(port, small_files, "1/10 mixed", cache)
 
-    # Each pass measures the floor anew (a fresh server); every share is taken of the highest
-    # one of the run, the strictest comparison, so that a pass whose floor came out low (the
-    # database busy after the storm, say) does not flatter its pages.
-    best_floor = max(run.rps for run in [*uncached, *made, *cached, *small] if run.page == "floor")
-    for run in [*uncached, *made, *cached, *small]:
-        run.ratio = run.rps / best_floor
-    for run in uncached:
-        run.queries = queries[run.url]["uncached"]
-    for run in made:
-        run.queries = queries[run.url]["made"]
-    for run in cached:
-        counted = queries[run.url]
-        run.queries = counted["uncached"] if counted["cached"] is None else counted["cached"]
+    passes = Passes(
+        uncached=uncached,
+        made=made,
+        cached=cached,
+        storm=storm,
+        mixed_production=mixed_production,
+        mixed_parts=mixed_parts,
+        mixed_made=mixed_made,
+        small=small,
+        small_mixed=small_mixed,
+    )
+    finish(passes, queries, mixed_queries)
     passed = write_results(
         info,
         data,
-        uncached,
-        made,
-        cached,
-        small,
-        storm,
-        load_before,
-        os.getloadavg()[0],
+        passes,
+        previous,
+        (load_before, os.getloadavg()[0]),
         time.monotonic() - started,
     )
     log(f"wrote {RESULTS} in {(time.monotonic() - started) / 60:.1f} min")

@@ -208,7 +208,10 @@ def _mixed(directory: str) -> dict[str, dict]:
     for kind, count in MIXED_KINDS.items():
         urls: list[str] = []
         seen: set[str] = set()
-        while len(urls) < count and len(seen) < count * 20:
+        # Small data have fewer distinct URLs than asked for: stop after enough tries.
+        for _try in range(count * 20):
+            if len(urls) == count:
+                break
             url = makers[kind]()
             if url not in seen:
                 seen.add(url)
