@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 DEV_ENV := DEBUG=$${DEBUG:-true} PORT=$(PORT)
 
 .PHONY: help install messages run test lint test-sqlite test-postgres bench bench-tools bench-http \
-	bench-search bench-reports bench-relevance prod-tools prod-up prod-down prod-status drills \
+	bench-search bench-reports bench-relevance bench-profile prod-tools prod-up prod-down prod-status drills \
 	backup restore clean
 
 help:
@@ -105,6 +105,10 @@ bench-search: install bench-tools
 bench-relevance: install bench-tools
 	$(PY) -m tests.pgcluster -- $(PY) bench/relevance.py
 	$(PY) bench/relevance.py
+
+# Where the time of each kind of page goes, made from scratch (bench/PROFILE.md; not in `bench`).
+bench-profile: install bench-tools
+	$(PY) -m tests.pgcluster -- $(PY) bench/profile_pages.py
 
 # The staff reports' response time on the benchmark data (a throwaway cluster; not in `bench`).
 bench-reports: install bench-tools

@@ -8,6 +8,7 @@ the benchmark's settings and DATABASE_URL; each prints one JSON document on stdo
     portal_data.py mixed DIR                 files of hundreds of URLs per kind of page, for the
                                              mixed passes (each request a different URL)
     portal_data.py mixed-queries DIR         SQL queries per request of each kind, on a sample
+    portal_data.py profile DIR               where the time of a request of each kind goes
 """
 
 import itertools
@@ -235,6 +236,95 @@ def _mixed_queries(directory: str) -> dict[str, float]:
     return means
 
 
+PROFILE_URLS = 30  # per kind, after 5 not counted (a fresh process's one-off work)
+
+
+def _area(filename: str) -> str:
+    """The part of the code a function belongs to, for the profile: the portal's app or
+    Django's sub-package or another library."""
+    place = filename.replace(str(ROOT) + "/", "")
+    if "site-packages/" in place:
+        parts = place.split("site-packages/", 1)[1].split("/")
+        return "/".join(parts[:2]) if parts[0] == "django" and len(parts) > 2 else parts[0]
+    if place.startswith(("accounts/", "events/", "repository/", "lpa_portal/")):
+        return "portal: " + place.split("/", 1)[0]
+    if place.startswith("~") or place.startswith("<"):
+        return "Python built-ins"
+    return "Python standard library"
+
+
+def _profile(directory: str) -> dict[str, dict]:
+    """Per kind of page, made from scratch, over PROFILE_URLS different URLs of its file: the
+    wall time of a request, the part spent in SQL statements (measured around each execute),
+    the CPU time of this process; then the same requests under cProfile (a CPU clock), the CPU
+    time by part of the code (each function's own time, summed), and the portal's functions
+    that take the most (cumulative)."""
+    import cProfile
+    import pstats
+    import time
+
+    client = Client()
+    result = {}
+    with override_settings(PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0):
+        for kind in MIXED_KINDS:
+            urls = (Path(directory) / f"{kind.replace(' ', '-')}.txt").read_text().split()
+            for url in urls[-5:]:
+                client.get(url, HTTP_HOST=HOST)
+            chosen = urls[:PROFILE_URLS]
+            sql = {"seconds": 0.0, "count": 0}
+
+            def timed(execute, statement, params, many, context, sql=sql):
+                started = time.perf_counter()
+                try:
+                    return execute(statement, params, many, context)
+                finally:
+                    sql["seconds"] += time.perf_counter() - started
+                    sql["count"] += 1
+
+            wall = cpu = 0.0
+            with connection.execute_wrapper(timed):
+                for url in chosen:
+                    started, started_cpu = time.perf_counter(), time.process_time()
+                    response = client.get(url, HTTP_HOST=HOST)
+                    wall += time.perf_counter() - started
+                    cpu += time.process_time() - started_cpu
+                    assert response.status_code < 400, (url, response.status_code)
+            profile = cProfile.Profile(time.process_time)
+            for url in chosen:
+                profile.enable()
+                client.get(url, HTTP_HOST=HOST)
+                profile.disable()
+            stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+            areas: dict[str, float] = {}
+            portal = []
+            for (filename, line, name), row in stats.items():
+                area = _area(filename)
+                areas[area] = areas.get(area, 0.0) + row[2]  # own time
+                wrapper = "middleware" in filename or "page_cache" in filename
+                if area.startswith("portal") and not wrapper:
+                    place = filename.replace(str(ROOT) + "/", "")
+                    portal.append((row[3], f"{place}:{line} {name}"))
+            profiled = sum(areas.values()) or 1.0
+            portal.sort(reverse=True)
+            requests = len(chosen)
+            result[kind] = {
+                "urls": requests,
+                "wall_ms": wall / requests * 1000,
+                "cpu_ms": cpu / requests * 1000,
+                "sql_ms": sql["seconds"] / requests * 1000,
+                "queries": sql["count"] / requests,
+                "areas": sorted(
+                    ((area, seconds / profiled) for area, seconds in areas.items()),
+                    key=lambda item: -item[1],
+                )[:10],
+                "portal": [
+                    {"function": where, "share": seconds / profiled}
+                    for seconds, where in portal[:10]
+                ],
+            }
+    return result
+
+
 def _count(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, HTTP_HOST=HOST)
@@ -343,6 +433,8 @@ def main(argv: list[str]) -> None:
         result = _mixed(args[0])
     elif command == "mixed-queries":
         result = _mixed_queries(args[0])
+    elif command == "profile":
+        result = _profile(args[0])
     else:
         raise SystemExit(f"unknown command {command!r}\n{__doc__}")
     json.dump(result, sys.stdout, default=str)
