@@ -349,6 +349,11 @@ def gunicorn(env: dict[str, str], workdir: Path, label: str):
         server = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
         )
+        # A task worker beside it, as in production: it counts the repository list's facets
+        # when they are asked for (and sends the queued emails to the local memory backend).
+        worker = subprocess.Popen(
+            [PY, "manage.py", "db_worker"], cwd=ROOT, env=env, stdout=output, stderr=output
+        )
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -363,15 +368,19 @@ def gunicorn(env: dict[str, str], workdir: Path, label: str):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not answer within 90 s; see {logfile}")
             time.sleep(0.3)
-        log(f"gunicorn ({label}) on 127.0.0.1:{port}: {WORKERS} workers x {THREADS} threads")
+        log(
+            f"gunicorn ({label}) on 127.0.0.1:{port}: {WORKERS} workers x {THREADS} threads, "
+            "and a db_worker"
+        )
         yield port
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for process in (server, worker):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         errors = [
             line
             for line in logfile.read_text(errors="replace").splitlines()
@@ -1331,7 +1340,7 @@ def main() -> int:
             f"gunicorn: {WORKERS} gthread workers x {THREADS} threads, production settings "
             "(DEBUG off, ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect), the cache in Redis "
             f"(redis-server, maxmemory {REDIS_MAXMEMORY}, allkeys-lru) as in production, "
-            "emails queued in the database"
+            "emails and the facet counts of the repository list done by a db_worker beside it"
         ),
     )
     with tempfile.TemporaryDirectory(prefix="lpa-bench-") as tmp, redis_cache(Path(tmp)) as redis:

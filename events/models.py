@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -161,9 +162,19 @@ class EventQuerySet(models.QuerySet):
     def with_seats_taken(self):
         """Each event with `seats_taken_count` (its confirmed registrations), read by
         `Event.seats_taken()` instead of a query per event."""
+        # A subquery, not a join and GROUP BY: PostgreSQL counts the registrations of the
+        # events a page shows (after its ORDER BY and LIMIT), not of every event that matches,
+        # and a count of the list needs no join at all.
+        confirmed = (
+            Registration.objects.filter(event=models.OuterRef("pk"), status="confirmed")
+            .order_by()
+            .values("event")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
         return self.annotate(
-            seats_taken_count=models.Count(
-                "registrations", filter=Q(registrations__status="confirmed")
+            seats_taken_count=Coalesce(
+                models.Subquery(confirmed, output_field=models.IntegerField()), 0
             )
         )
 

@@ -526,8 +526,7 @@ def _with_stored(counted: _Counted, name: str, stored: dict[str, list[tuple]]) -
 def stored_facet_counts(user) -> dict[str, list[tuple]] | None:
     """The counts of the whole list for this visitor (public or staff) as the list's statement
     gives them, if they were counted for the current content and no embargo has ended since;
-    else None (the list counts for itself, and a new count is asked for when time made them
-    old)."""
+    else None (the list counts for itself, and a new count is asked for)."""
     visibility = FACET_VISIBILITY_STAFF if user.is_staff else FACET_VISIBILITY_PUBLIC
     rows = list(
         FacetCount.objects.filter(visibility=visibility).values_list(
@@ -537,13 +536,19 @@ def stored_facet_counts(user) -> dict[str, list[tuple]] | None:
     if not rows:
         return None
     version, valid_until = rows[0][4], rows[0][5]
-    if valid_until is not None and valid_until <= timezone.now():
-        from repository.tasks import facet_counts_refresh_ask
+    from repository.tasks import facet_counts_refresh_ask
 
+    if valid_until is not None and valid_until <= timezone.now():
         facet_counts_refresh_ask()
         return None
     current = content_versions()["repository"]
-    if current is None or version != current:
+    if current is None:
+        return None
+    if version != current:
+        # Counted for other content, or the cache lost its versions (Redis restarted): a new
+        # count is asked for (at most once a minute), so that lists stop counting for
+        # themselves.
+        facet_counts_refresh_ask()
         return None
     stored: dict[str, list[tuple]] = {}
     for part, value, key2, count, _version, _until in rows:

@@ -105,3 +105,20 @@ def test_counts_are_not_trusted_while_the_cache_cannot_say_they_are_current(
     )
     assert client.get(LIST).context["result"].total == 4
     assert FacetCount.objects.exists()
+
+
+def test_counts_lost_with_the_cache_are_counted_again_once_asked(client, catalogue):
+    """Redis restarted (the content versions gone): the list counts for itself once and asks
+    for a new count, which the task worker makes; the next visitors read the kept counts."""
+    from django.core.cache import cache
+
+    services.facet_counts_refresh()
+    cache.clear()
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(LIST).context["result"].total == 3
+    assert "WITH m " in " ".join(query["sql"] for query in first)  # counted for itself
+    with CaptureQueriesContext(connection) as later:
+        assert client.get(LIST).context["result"].total == 3
+    statements = " ".join(query["sql"] for query in later)
+    assert "repository_facetcount" in statements
+    assert "WITH m " not in statements
