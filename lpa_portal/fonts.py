@@ -55,6 +55,9 @@ ARABIC = [
     (0xFB50, 0xFDFF),
     (0xFE70, 0xFEFF),
 ]
+# Certificates: the spaces, digits and punctuation too, so that an Arabic line is one run of one
+# font (fpdf2 shapes each run apart).
+ARABIC_PDF = [(0x0020, 0x0040), (0x00A0, 0x00BF), *ARABIC]
 # Pages need no presentation forms: browsers shape Arabic from the letters.
 ARABIC_WEB = [(0x0600, 0x06FF), (0x0750, 0x077F), (0x200C, 0x200F)]
 # Russian and the languages of Central Asia written in Cyrillic (Kazakh, Kyrgyz, Tajik…).
@@ -294,8 +297,9 @@ def _certificates_build(made) -> None:
     hanzi = gb2312_hanzi(first_level_only=False) | interface | country_hanzi()
     pdf_sources = {
         "NotoSansArabic-Regular.ttf": (
-            NOTO / "NotoSansArabic-Regular.ttf", _codepoints(ARABIC), 0),
-        "NotoSansArabic-Bold.ttf": (NOTO / "NotoSansArabic-Bold.ttf", _codepoints(ARABIC), 0),
+            NOTO / "NotoSansArabic-Regular.ttf", _codepoints(ARABIC_PDF), 0),
+        "NotoSansArabic-Bold.ttf": (
+            NOTO / "NotoSansArabic-Bold.ttf", _codepoints(ARABIC_PDF), 0),
         "NotoSansSC-Regular.otf": (cjk, hanzi, CJK_SC_INDEX),
         "NotoSansSC-Bold.otf": (cjk_bold, hanzi, CJK_SC_INDEX),
     }  # fmt: skip
