@@ -193,6 +193,28 @@ VISIBLE_TEXT = """() => {
 }"""
 
 
+# Where the two numbers of each range of digits ("25–26", "14:00–16:00") are drawn.
+RANGES_DRAWN = """() => {
+    const drawn = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    const x = (node, start, end) => {
+        range.setStart(node, start);
+        range.setEnd(node, end);
+        return range.getBoundingClientRect().x;
+    };
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (!node.parentElement.checkVisibility()) continue;
+        for (const match of node.textContent.matchAll(/(\\d+)–(\\d+)/g)) {
+            const second = match.index + match[1].length + 1;
+            drawn.push([match[0], x(node, match.index, match.index + match[1].length),
+                        x(node, second, second + match[2].length)]);
+        }
+    }
+    return drawn;
+}"""
+
+
 def test_the_scan_finds_an_english_label_and_leaves_content_alone():
     assert english_shown("fr", "Accueil\nEvents\nAtelier régional") == ["Events"]
     assert english_shown("fr", "Événements · Rechercher") == []
@@ -256,6 +278,10 @@ def test_six_pages_in_each_language(page, axe_check, language):
                 links = page.locator(".main-nav a:visible")
                 first, last = links.first.bounding_box(), links.last.bounding_box()
                 assert first["x"] > last["x"], (where, first, last)
+                # Ranges of days and times read left to right inside Arabic text: in "25–26
+                # ديسمبر", 25 is on the left of 26.
+                for text, first_x, second_x in page.evaluate(RANGES_DRAWN):
+                    assert first_x < second_x, (where, text, first_x, second_x)
 
             if language in FONT_FAMILIES:
                 # The faces of the script resolved (from the portal or an installed Noto font),
