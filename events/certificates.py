@@ -13,6 +13,7 @@ hand here.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC
 from io import BytesIO
@@ -28,6 +29,8 @@ from fpdf import FPDF
 from events.attendance import certificate_normalise_code
 from events.models import Certificate
 
+# Digits joined by the signs of ranges, times and dates ("10–12", "14:00–16:00", "2024/25").
+NUMERIC_RUN = re.compile(r"\d+(?:\s?[–\-/:.,]\s?\d+)+")
 FONTS = Path(__file__).parent / "fonts"
 # family: (regular, bold)
 FAMILIES = {
@@ -166,8 +169,14 @@ def _fitting_size(pdf: FPDF, text: str, *, width: float, largest: float, smalles
 
 
 def _composed(text: str) -> str:
-    # Accents typed as separate marks drawn as the accented letters that fonts have.
-    return unicodedata.normalize("NFC", str(text))
+    """Accents typed as separate marks drawn as the accented letters that fonts have; in
+    right-to-left text, the runs of digits of ranges and times ("10–12", "14:00–16:00") isolated
+    left to right (Unicode's LRI … PDI, which fpdf2's bidirectional algorithm honours), as
+    pages keep them with <bdi dir="ltr">, or Arabic would show 12–10."""
+    text = unicodedata.normalize("NFC", str(text))
+    if _right_to_left(text):
+        text = NUMERIC_RUN.sub(lambda run: f"\u2066{run.group()}\u2069", text)
+    return text
 
 
 def _right_to_left(text: str) -> bool:

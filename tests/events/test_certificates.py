@@ -108,14 +108,16 @@ def test_what_cannot_be_a_code_is_not_looked_up(typed):
 
 def _certificate(name: str = "Grace Okafor", **fields) -> Certificate:
     return Certificate(
-        code="ABCD-EFGH-JKLM",
-        full_name=name,
-        event_title="Virtual cGMP Training Marathon 2024: sterile products and vaccines",
-        event_dates="10 September – 10 October 2024",
-        sessions_attended=7,
-        sessions_total=12,
-        issued_at=datetime(2024, 10, 14, 9, 30, tzinfo=GENEVA),
-        **fields,
+        **{
+            "code": "ABCD-EFGH-JKLM",
+            "full_name": name,
+            "event_title": "Virtual cGMP Training Marathon 2024: sterile products and vaccines",
+            "event_dates": "10 September – 10 October 2024",
+            "sessions_attended": 7,
+            "sessions_total": 12,
+            "issued_at": datetime(2024, 10, 14, 9, 30, tzinfo=GENEVA),
+            **fields,
+        }
     )
 
 
@@ -210,6 +212,16 @@ def test_an_arabic_certificate_reads_right_to_left():
     lines = _text(pdf).splitlines()
     assert "شهادة حضور" in lines
     assert "Grace Okafor" in lines
+
+
+def test_an_arabic_certificate_keeps_ranges_of_days_left_to_right():
+    certificate = _certificate(event_dates="10–12 سبتمبر، 2024")
+    pdf = certificate_pdf(certificate=certificate, language="ar", verify_url=VERIFY_URL)
+
+    # Read back in the order the glyphs are drawn: 10 on the left of 12, as on the pages.
+    text = _text(pdf)
+    assert "10–12" in text
+    assert "12–10" not in text
 
 
 def test_a_chinese_name_prints_on_an_english_certificate():
