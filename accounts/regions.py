@@ -1,12 +1,12 @@
 """WHO regions and the mapping of WHO Member States to them.
 
 The data lives in ``data/who_member_states.csv`` (columns
-``iso2,name,region,status,name_fr``): one row for each of the 194 WHO Member States
-(``status=member``) plus the WHO Associate Members Puerto Rico (AMRO) and
-Tokelau (WPRO) (``status=associate``), with the official names WHO uses, in
-English and in French (``name_<language>``; a language without its column gets
-the English name). Country codes are ISO 3166-1 alpha-2 as used by
-django-countries.
+``iso2,name,region,status,name_fr,name_ar,name_es,name_ru,name_zh``): one row for each of the
+194 WHO Member States (``status=member``) plus the WHO Associate Members Puerto Rico (AMRO) and
+Tokelau (WPRO) (``status=associate``), with the official names WHO uses (those of the United
+Nations' terminology) in its six languages: English, French, Arabic, Spanish, Russian and
+Chinese (``name_<language>``; a language without its column gets the English name). Country
+codes are ISO 3166-1 alpha-2 as used by django-countries.
 
 Source: the WHO list of Member States by WHO region (who.int, "Countries" /
 regional office pages). The 194 Member States are the 193 UN members minus
@@ -88,8 +88,14 @@ def country_name(iso2: str | None) -> str:
 
 
 def _sort_key(name: str) -> str:
-    # "Émirats", "Îles Cook" and "Côte d'Ivoire" sort among the E, I and C.
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    """The order of names in a list, whatever their script, without a collation library:
+    letters without their accents and marks, then case. "Émirats", "Îles Cook" and "Côte
+    d'Ivoire" sort among the E, I and C; "Ёмкость" with "Е"; Arabic letters with hamza or madda
+    (أ, إ, آ) with alef. Within a script the order is that of the code points: the alphabet for
+    Latin, Cyrillic and, nearly, Arabic; for Chinese, Unicode's order of radicals and strokes,
+    not pinyin."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def country_choices() -> list:

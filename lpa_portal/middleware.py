@@ -5,9 +5,11 @@ store) is answered with a friendly 503 page rather than a server error."""
 import logging
 
 import redis
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.utils.translation import get_language_from_path
 from django.utils.translation import gettext as _
 
 from repository.storage import storage_unavailable
@@ -94,3 +96,35 @@ class DatabaseUnavailableMiddleware:
         if service is not None:
             return service_unavailable_response(request, exception, service)
         return None
+
+
+class LanguageCookieMiddleware:
+    """Remember the language of the pages a visitor reads in the language cookie, so that the
+    address without a language (`/`, a link someone shortened) opens in it next time.
+
+    It stands outside the page cache: a page answered from the cache gets the cookie too, and
+    the page cache, which stores no page that sets a cookie, never sees this one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        language = get_language_from_path(request.path_info)
+        if (
+            language
+            and request.method in ("GET", "HEAD")
+            and response.status_code < 400
+            and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language
+        ):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Outside the page cache, so that pages from it remember the language too.
+    "lpa_portal.middleware.LanguageCookieMiddleware",
     # After the locale (the language is known), before everything a cached page can skip.
     "lpa_portal.page_cache.AnonymousPageCacheMiddleware",
     # Anonymous public pages that the page cache did not answer read the replica, if there is one.
@@ -228,7 +230,7 @@ _KNOWN_LANGUAGES = {
     "ru": _("Russian"),
     "zh-hans": _("Chinese"),
 }
-_language_codes = env.list("LANGUAGES", default=["en", "fr"])
+_language_codes = env.list("LANGUAGES", default=["en", "fr", "es", "ar", "ru", "zh-hans"])
 _unknown = [code for code in _language_codes if code not in _KNOWN_LANGUAGES]
 if _unknown:
     raise ImproperlyConfigured(

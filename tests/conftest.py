@@ -29,6 +29,18 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request activates its page's language for the thread, and it would stay active for the
+    # next test's reverse() and gettext: with six languages, tests begin and end in English.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # allauth's rate limits count in the cache; one test's sign-ups must not throttle another's.
     from django.core.cache import cache

@@ -4,11 +4,21 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 PUBLIC_PAGES = ["home", "about", "privacy", "accessibility", "contact"]
+LANGUAGES = ["en", "fr", "es", "ar", "ru", "zh-hans"]
+# The main navigation's "Events" in each language, as its catalogue has it.
+EVENTS = {
+    "en": "Events",
+    "fr": "Événements",
+    "es": "Eventos",
+    "ar": "الفعاليات",
+    "ru": "Мероприятия",
+    "zh-hans": "活动",
+}
 
 
 def _url(name, language):
@@ -17,14 +27,16 @@ def _url(name, language):
 
 
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_public_pages_render_in_each_language(client, name, language):
     url = _url(name, language)
     assert url.startswith(f"/{language}/")
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'<html lang="{language}"' in html
+    direction = "rtl" if language == "ar" else "ltr"
+    assert f'<html lang="{language}" dir="{direction}"' in html
+    assert f">{EVENTS[language]}</a>" in html  # the navigation in the page's language
     assert 'href="#main"' in html  # skip link
     assert '<main id="main"' in html
     assert html.count("<h1") == 1
@@ -38,8 +50,39 @@ def test_root_redirects_to_a_language(client):
 
 def test_language_switcher_links_to_the_same_page(client):
     html = client.get(_url("about", "en")).content.decode()
-    assert 'href="/fr/about/"' in html
-    assert 'hreflang="fr"' in html
+    for language in LANGUAGES[1:]:
+        assert f'href="/{language}/about/"' in html
+        assert f'hreflang="{language}"' in html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_language_read_last_is_remembered_in_a_cookie(client, language):
+    client.get(_url("about", "es" if language == "en" else "en"))
+    response = client.get(_url("about", language))
+    assert response.cookies["django_language"].value == language
+    assert response.cookies["django_language"]["samesite"] == "Lax"
+    # The address without a language opens in it, whatever the browser asks for.
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert response["Location"] == f"/{language}/"
+    # Once remembered, pages do not set it again.
+    assert "django_language" not in client.get(_url("home", language)).cookies
+
+
+def test_a_missing_page_does_not_change_the_language_remembered(client):
+    client.get(_url("about", "es"))
+    assert "django_language" not in client.get("/ru/no-such-page/").cookies
+    assert client.get("/")["Location"] == "/es/"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_signing_in_leads_to_the_language_of_the_profile(client, language):
+    UserFactory(email="reader@example.org", preferred_language=language)
+    response = client.post(
+        _url("account_login", "en"),
+        {"login": "reader@example.org", "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/{language}/")
 
 
 def test_french_pages_are_translated(client):

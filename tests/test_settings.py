@@ -62,6 +62,16 @@ def test_a_local_run_needs_only_debug():
     ]
 
 
+def test_the_six_languages_of_who_are_offered_by_default_english_first():
+    result = _run(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.LANGUAGE_CODE, *(code for code, _name in s.LANGUAGES))",
+        {"DEBUG": "true"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["en", "en", "fr", "es", "ar", "ru", "zh-hans"]
+
+
 def test_postgres_url_gives_persistent_health_checked_connections():
     result = _run(
         "import django; django.setup(); from django.conf import settings as s; "

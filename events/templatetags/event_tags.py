@@ -1,6 +1,7 @@
 """Dates and times of events, always said in a named time zone, and the state of their
 registration at a glance."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,18 +16,26 @@ from events.models import Event, RegistrationStatus
 register = template.Library()
 
 
+# The year of a date format and what joins it to the rest: " Y", "، Y", " \d\e Y", " Y г.".
+YEAR_AT_THE_END = re.compile(r"(?:\s*(?:\\.)+)*\s*[,،]?\s*Y.*$")
+YEAR_FIRST = re.compile(r"^Y\W*(?:\\.|[^jdFEMNnmbw\\])*")
+
+
 @register.simple_tag
 def date_range(start: datetime, end: datetime, zone) -> str:
     """'12–16 June 2023', '10 September – 10 October 2024' or '26 Nov 2019 – 3 Jan 2020',
-    with the dates as they fall in the given time zone."""
+    with the dates as they fall in the given time zone, in the order and words of the active
+    language's date format: '10 сентября – 10 октября 2024 г.', '2024年9月10日–10月10日'."""
     start, end = times.in_zone(start, zone), times.in_zone(end, zone)
     full = get_format("DATE_FORMAT")
     if start.date() == end.date():
         return date_format(start, full)
     if start.year != end.year:
         return f"{date_format(start, full)} – {date_format(end, full)}"
+    if full.startswith("Y"):  # the year first (Chinese): said once, at the start
+        return f"{date_format(start, full)}–{date_format(end, YEAR_FIRST.sub('', full))}"
     if start.month != end.month:
-        return f"{date_format(start, 'j F')} – {date_format(end, full)}"
+        return f"{date_format(start, YEAR_AT_THE_END.sub('', full))} – {date_format(end, full)}"
     return f"{date_format(start, 'j')}–{date_format(end, full)}"
 
 

@@ -38,7 +38,12 @@
     var sameDay = isoDay.format(start) === slot.getAttribute("data-event-day");
     // The same wall-clock time on the same day: nothing to add.
     if (sameDay && times === slot.getAttribute("data-event-clock")) { return; }
-    slot.textContent = "· " + label + " " + (sameDay ? "" : day.format(start) + ", ") + times + " " + zoneName(start);
+    slot.textContent = "· " + label + " " + (sameDay ? "" : day.format(start) + ", ");
+    // Kept left to right inside right-to-left text, or Arabic would show 16:00–14:00.
+    var clockTimes = document.createElement("bdi");
+    clockTimes.dir = "ltr";
+    clockTimes.textContent = times + " " + zoneName(start);
+    slot.appendChild(clockTimes);
     slot.hidden = false;
   });
 }());

@@ -50,6 +50,55 @@ def test_names_follow_the_language():
         assert all("aucune région de l’OMS" in label for _code, label in others)
 
 
+# WHO's (the United Nations') names, not the common ones: Viet Nam, Türkiye, Iran (Islamic
+# Republic of), the Republic of Korea.
+WHO_NAMES = {
+    "fr": {"VN": "Viet Nam", "TR": "Türkiye", "IR": "Iran (République islamique d')"},
+    "es": {"VN": "Viet Nam", "TR": "Türkiye", "IR": "Irán (República Islámica del)"},
+    "ru": {"VN": "Вьетнам", "IR": "Иран (Исламская Республика)", "KR": "Республика Корея"},
+    "zh-hans": {"VN": "越南", "IR": "伊朗伊斯兰共和国", "KR": "大韩民国"},
+    "ar": {"VN": "فييت نام", "IR": "إيران (جمهورية - الإسلامية)", "KR": "جمهورية كوريا"},
+}
+
+
+@pytest.mark.parametrize("language", WHO_NAMES)
+def test_names_are_who_s_in_each_of_its_languages(language):
+    with translation.override(language):
+        for code, name in WHO_NAMES[language].items():
+            assert country_name(code) == name
+        members, _others = _groups()
+    assert set(members) == set(member_states())
+    for code, name in WHO_NAMES[language].items():
+        assert members[code] == name
+
+
+@pytest.mark.parametrize(
+    ("language", "before", "after"),
+    [
+        ("fr", "Égypte", "Équateur"),  # accents do not count: "egy" < "equ"
+        ("es", "Bélgica", "Benin"),  # é as e: "bel" < "ben"
+        ("ru", "Австрия", "Азербайджан"),
+        ("ru", "Эсватини", "Южная Африка"),  # Э, Ю, Я at the end, in that order
+        ("ar", "الأرجنتين", "الإمارات العربية المتحدة"),  # the alef with hamza as alef
+        ("zh-hans", "中国", "乌克兰"),  # code points: 中 (U+4E2D) < 乌 (U+4E4C)
+    ],
+)
+def test_countries_are_in_the_order_of_the_language(language, before, after):
+    with translation.override(language):
+        members, _others = _groups()
+    names = list(members.values())
+    assert names.index(before) < names.index(after)
+
+
+@pytest.mark.parametrize(("language", "name"), [("ar", "فييت نام"), ("zh-hans", "越南")])
+def test_the_signup_form_names_countries_in_the_page_s_language(client, language, name):
+    with translation.override(language):
+        url = reverse("account_signup")
+    html = client.get(url).content.decode()
+    assert f'<option value="VN">{name}</option>' in html
+    assert ">Viet Nam<" not in html
+
+
 def test_the_signup_form_offers_the_who_list(client):
     html = client.get(reverse("account_signup")).content.decode()
     assert '<optgroup label="WHO Member States and Associate Members">' in html

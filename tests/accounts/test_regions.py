@@ -16,7 +16,37 @@ def _rows():
 
 def test_header():
     with DATA_FILE.open(encoding="utf-8", newline="") as f:
-        assert next(csv.reader(f)) == ["iso2", "name", "region", "status", "name_fr"]
+        assert next(csv.reader(f)) == [
+            "iso2",
+            "name",
+            "region",
+            "status",
+            "name_fr",
+            "name_ar",
+            "name_es",
+            "name_ru",
+            "name_zh",
+        ]
+
+
+# Each language's names are written in its script (a name pasted into the wrong column shows).
+SCRIPTS = {
+    "name_ar": "ARABIC",
+    "name_ru": "CYRILLIC",
+    "name_zh": "CJK",
+    "name_es": "LATIN",
+    "name_fr": "LATIN",
+}
+
+
+@pytest.mark.parametrize("column", SCRIPTS)
+def test_every_name_in_every_language_in_its_script(column):
+    import unicodedata
+
+    for row in _rows():
+        letters = [c for c in row[column] if c.isalpha()]
+        assert letters, (row["iso2"], column)
+        assert all(SCRIPTS[column] in unicodedata.name(c) for c in letters), (row["iso2"], column)
 
 
 def test_exactly_194_member_states():

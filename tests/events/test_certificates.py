@@ -1,7 +1,6 @@
 """Certificates of attendance: issuing, the PDF, downloading it, and verifying a code."""
 
 import re
-import unicodedata
 from datetime import datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -9,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from events.attendance import (
@@ -108,19 +108,23 @@ def test_what_cannot_be_a_code_is_not_looked_up(typed):
 
 def _certificate(name: str = "Grace Okafor", **fields) -> Certificate:
     return Certificate(
-        code="ABCD-EFGH-JKLM",
-        full_name=name,
-        event_title="Virtual cGMP Training Marathon 2024: sterile products and vaccines",
-        event_dates="10 September – 10 October 2024",
-        sessions_attended=7,
-        sessions_total=12,
-        issued_at=datetime(2024, 10, 14, 9, 30, tzinfo=GENEVA),
-        **fields,
+        **{
+            "code": "ABCD-EFGH-JKLM",
+            "full_name": name,
+            "event_title": "Virtual cGMP Training Marathon 2024: sterile products and vaccines",
+            "event_dates": "10 September – 10 October 2024",
+            "sessions_attended": 7,
+            "sessions_total": 12,
+            "issued_at": datetime(2024, 10, 14, 9, 30, tzinfo=GENEVA),
+            **fields,
+        }
     )
 
 
 def _text(pdf: bytes) -> str:
-    return PdfReader(BytesIO(pdf)).pages[0].extract_text()
+    # pypdf reads a NUL before each character of an OpenType/CFF font (Noto Sans SC), whose
+    # ToUnicode map is right (PDF viewers copy the text without them): left out.
+    return PdfReader(BytesIO(pdf)).pages[0].extract_text().replace("\x00", "")
 
 
 @pytest.mark.parametrize(
@@ -148,15 +152,83 @@ def test_the_pdf_states_the_name_the_event_and_the_code(name):
         assert expected in text
 
 
+def _glyphs(pdf: bytes, font: str) -> set[str]:
+    """The names of the glyphs of the fonts embedded in the PDF whose name holds `font`."""
+    names = set()
+    for embedded in PdfReader(BytesIO(pdf)).pages[0]["/Resources"]["/Font"].values():
+        embedded = embedded.get_object()
+        if font not in embedded["/BaseFont"]:
+            continue
+        descriptor = embedded["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        data = descriptor.get_object()["/FontFile2"].get_object().get_data()
+        names |= set(TTFont(BytesIO(data)).getGlyphOrder())
+    return names
+
+
 def test_an_arabic_name_is_joined_and_right_to_left():
     name = "ليلى عبد الله"
     pdf = certificate_pdf(certificate=_certificate(name), language="en", verify_url=VERIFY_URL)
 
-    lines = _text(pdf).splitlines()
-    # Drawn with the joined forms of the letters (ﻟ is lam at the start of a word) ...
-    drawn = next(line for line in lines if "\ufedf" in line)
+    # Drawn with the joined forms of the letters, as HarfBuzz shapes them: lam at the start of
+    # a word (ﻟ), ain at the start (ﻋ), beh in the middle (ﺒ), dal at the end (ﺪ) ...
+    assert {"uniFEDF", "uniFECB", "uniFE92", "uniFEAA"} <= _glyphs(pdf, "NotoSansArabic")
     # ... which read back as the name, in its order.
-    assert unicodedata.normalize("NFKC", drawn) == name
+    assert name in _text(pdf).splitlines()
+
+
+# The holder's name in the script of each language, the heading and the issuer as translated.
+IN_EACH_LANGUAGE = {
+    "fr": ("Amara Diallo", "Attestation de participation", "Organisation mondiale de la Santé"),
+    "es": ("María José Pérez", "Certificado de asistencia", "Organización Mundial de la Salud"),
+    "ar": ("ليلى عبد الله", "شهادة حضور", "منظمة الصحة العالمية"),
+    "ru": ("Зоя Петрова", "Сертификат об участии", "Всемирная организация здравоохранения"),
+    "zh-hans": ("王小明", "出席证书", "世界卫生组织本地生产与援助处"),
+}
+
+
+@pytest.mark.parametrize("language", IN_EACH_LANGUAGE)
+def test_the_certificate_is_in_the_language_of_its_holder(language):
+    name, heading, issuer = IN_EACH_LANGUAGE[language]
+    pdf = certificate_pdf(certificate=_certificate(name), language=language, verify_url=VERIFY_URL)
+
+    assert len(pdf) < 200_000
+    text = _text(pdf)
+    # Chinese is read back with a space between characters: compared without spaces.
+    flat = "".join(text.split())
+    for expected in (name, heading, issuer, "ABCD-EFGH-JKLM", VERIFY_URL):
+        assert "".join(expected.split()) in flat, expected
+    # Nothing of the interface left in English (the event's title is as staff wrote it).
+    for english in ("Certificate of attendance", "This is to certify", "World Health", "Issued"):
+        assert english not in text
+    assert PdfReader(BytesIO(pdf)).trailer["/Root"]["/Lang"] == language
+
+
+def test_an_arabic_certificate_reads_right_to_left():
+    pdf = certificate_pdf(certificate=_certificate(), language="ar", verify_url=VERIFY_URL)
+
+    # Arabic lines are Noto Sans Arabic, joined; the Latin name and title come from DejaVu Sans.
+    assert {"uniFEDF", "uniFEE0"} <= _glyphs(pdf, "NotoSansArabic")  # lam of شهادة / الجلسات
+    assert {"G", "O", "k"} <= _glyphs(pdf, "DejaVu")  # Grace Okafor
+    lines = _text(pdf).splitlines()
+    assert "شهادة حضور" in lines
+    assert "Grace Okafor" in lines
+
+
+def test_an_arabic_certificate_keeps_ranges_of_days_left_to_right():
+    certificate = _certificate(event_dates="10–12 سبتمبر، 2024")
+    pdf = certificate_pdf(certificate=certificate, language="ar", verify_url=VERIFY_URL)
+
+    # Read back in the order the glyphs are drawn: 10 on the left of 12, as on the pages.
+    text = _text(pdf)
+    assert "10–12" in text
+    assert "12–10" not in text
+
+
+def test_a_chinese_name_prints_on_an_english_certificate():
+    pdf = certificate_pdf(certificate=_certificate("王小明"), language="en", verify_url=VERIFY_URL)
+
+    assert "王小明" in "".join(_text(pdf).split())
+    assert "Certificate of attendance" in _text(pdf)
 
 
 def test_the_pdf_has_its_metadata_and_is_the_same_every_time():
