@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from accounts.content_languages import add_translations
 from accounts.models import WHORegion, validate_time_zone
 from events.images import validate_image
 from repository.models import Audience, Language, ProductArea, Region, Resource, Topic
@@ -1186,3 +1187,13 @@ class RegistrationOpeningNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.user_id}"
+
+
+# --- Translations -------------------------------------------------------------------------------
+# A column per language beside each source text (accounts/content_languages.py).
+
+add_translations(Programme, "name", "summary", "description")
+add_translations(Event, "title", "summary", "description", "venue", "venue_address")
+add_translations(Session, "title", "description")
+add_translations(Question, "label", "help_text", "choices")
+add_translations(Message, "subject", "body")

@@ -35,6 +35,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.cache import ContentAdminMixin
+from accounts.content_languages import TranslationsAdminMixin
 from repository.access_requests import AccessRequestError, access_request_decide
 from repository.extraction import text_extraction_queue
 from repository.models import (
@@ -72,7 +73,7 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Topic)
-class TopicAdmin(ContentAdminMixin, admin.ModelAdmin):
+class TopicAdmin(TranslationsAdminMixin, ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "parent", "slug", "order", "resources")
     list_editable = ("order",)
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
@@ -243,7 +244,7 @@ class QAItemFormSet(BaseInlineFormSet):
             inner.choices = self.topic_choices
 
 
-class QAItemInline(admin.StackedInline):
+class QAItemInline(TranslationsAdminMixin, admin.StackedInline):
     model = QAItem
     formset = QAItemFormSet
     extra = 0
@@ -271,7 +272,7 @@ class ResourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Resource)
-class ResourceAdmin(ContentAdminMixin, admin.ModelAdmin):
+class ResourceAdmin(TranslationsAdminMixin, ContentAdminMixin, admin.ModelAdmin):
     form = ResourceAdminForm
     formfield_overrides = URL_FIELDS
     inlines = (ResourceFileInline, QAItemInline)

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.content_languages import TranslationsAdminMixin
 from events.admin.base import ReadOnlyAdminMixin
 from events.admin.forms import MessageAdminForm, MessageSendForm
 from events.emails import email_delivery_send
@@ -30,7 +31,7 @@ from events.models import EmailDelivery, Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(TranslationsAdminMixin, admin.ModelAdmin):
     """Messages to the registrants of one event: written and previewed as drafts, sent once
     after a confirmation, then read-only with the delivery of each email. Only staff who may send
     messages (events.send_message, held by Event managers) see them at all."""
