@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
+from django.utils.html import conditional_escape, format_html
 from django.utils.text import capfirst
 from django.utils.translation import get_language, get_language_info
 
@@ -97,6 +98,13 @@ def translated(obj: models.Model, field: str, language: str | None = None) -> Te
     if value:
         return Text(value, language, False)
     return Text(source, SOURCE_LANGUAGE, bool(source))
+
+
+def marked(text: Text) -> str:
+    """`text` as HTML: the source marked `lang="en"` when it stands in for a translation."""
+    if text.fallback:
+        return format_html('<span lang="{}">{}</span>', text.language, text.value)
+    return conditional_escape(text.value)
 
 
 def translation_columns(model: type[models.Model]) -> list[str]:

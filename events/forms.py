@@ -5,6 +5,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from accounts.content_languages import marked, translated
 from events.models import AlertSubscription, Event, Programme, Question
 from repository.models import ProductArea, Region, Topic
 
@@ -53,8 +54,8 @@ class RegistrationForm(forms.Form):
 
 def _question_field(question: Question) -> forms.Field:
     common = {
-        "label": question.label,
-        "help_text": question.help_text,
+        "label": marked(translated(question, "label")),
+        "help_text": marked(translated(question, "help_text")),
         "required": question.required,
     }
     kind = Question.Kind
@@ -70,7 +71,7 @@ def _question_field(question: Question) -> forms.Field:
             empty_value=None,
             **common,
         )
-    choices = [(choice, choice) for choice in question.choice_list]
+    choices = question.choice_options()
     if question.kind == kind.MULTIPLE_CHOICE:
         return forms.MultipleChoiceField(
             choices=choices, widget=forms.CheckboxSelectMultiple, **common

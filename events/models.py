@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.content_languages import add_translations
+from accounts.content_languages import add_translations, translated
 from accounts.models import WHORegion, validate_time_zone
 from events.images import validate_image
 from repository.models import Audience, Language, ProductArea, Region, Resource, Topic
@@ -584,11 +584,26 @@ class Question(models.Model):
 
     @property
     def choice_list(self) -> list[str]:
-        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+        return _lines(self.choices)
+
+    def choice_options(self) -> list[tuple[str, str]]:
+        """Each choice as stored in answers (the source text), with its label in the active
+        language: the translation's line at the same place, when the translation has a line for
+        every choice; else the source."""
+        source = self.choice_list
+        text = translated(self, "choices")
+        labels = _lines(text.value)
+        if text.fallback or len(labels) != len(source):
+            labels = source
+        return list(zip(source, labels, strict=True))
 
     def clean(self):
         if self.kind in self.CHOICE_KINDS and len(self.choice_list) < 2:
             raise ValidationError({"choices": _("Give at least two choices, one per line.")})
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 # No 0/O or 1/I: codes are read out and typed in by hand. Ten of these 32 characters make about

@@ -2,13 +2,15 @@
 admin beside the source, shown in the page's language or as the source marked as English."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.content_languages import translated
-from events.models import Event
+from events.models import Event, Question
 from repository.models import Resource
-from tests.factories import EventFactory, ResourceFactory
+from tests.factories import EventFactory, ResourceFactory, UserFactory
 from tests.repository.test_admin import editor, resource_form  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +68,128 @@ def test_an_untranslated_field_falls_back_to_the_source_in_every_language():
             assert str(translated(resource, "title")) == "Data integrity"
     with translation.override("zh-hans"):
         assert str(translated(resource, "title")) == "数据完整性"
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+SIX = [("en", "English"), ("fr", "French"), ("es", "Spanish"), ("ar", "Arabic"), ("ru", "Russian")]
+SIX += [("zh-hans", "Chinese")]
+
+
+@pytest.fixture
+def six_languages(settings):
+    settings.LANGUAGES = SIX
+    return settings
+
+
+@pytest.fixture
+def week_of_quality(db):
+    return EventFactory(
+        title="Week of Quality 2026",
+        title_fr="Semaine de la qualité 2026",
+        title_es="Semana de la Calidad 2026",
+        summary="Quality standards for manufacturers.",
+        description="Good manufacturing practices.",
+        description_fr='Bonnes pratiques de **fabrication**. <script>alert("x")</script>',
+        programme__name="Week of Quality",
+        programme__name_fr="Semaine de la qualité",
+    )
+
+
+def _page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def _url(obj, language: str) -> str:
+    with translation.override(language):
+        return obj.get_absolute_url()
+
+
+def test_an_event_page_shows_each_text_in_its_language_or_the_source_marked_english(
+    client, week_of_quality
+):
+    html = _page(client, _url(week_of_quality, "fr"))
+    assert '<h1 id="event-title">Semaine de la qualité 2026</h1>' in html
+    assert '<span lang="en">Quality standards for manufacturers.</span>' in html
+    assert "Ce texte n’est pas disponible en français." in html
+    # The translated Markdown goes through the sanitiser like the source.
+    assert "Bonnes pratiques de <strong>fabrication</strong>." in html
+    assert "<script>alert" not in html
+    assert "Semaine de la qualité</a>" in html
+
+    english = _page(client, _url(week_of_quality, "en"))
+    assert '<h1 id="event-title">Week of Quality 2026</h1>' in english
+    assert 'lang="en">Quality' not in english and "not available" not in english
+
+
+def test_every_language_gets_its_translation_or_the_note_in_its_own_words(
+    client, six_languages, week_of_quality
+):
+    spanish = _page(client, _url(week_of_quality, "es"))
+    assert "Semana de la Calidad 2026" in spanish
+    assert "Este texto no está disponible en español." in spanish
+    arabic = _page(client, _url(week_of_quality, "ar"))
+    assert '<span lang="en">Week of Quality 2026</span>' in arabic
+    assert "هذا النص غير متاح باللغة العربيّة." in arabic
+
+
+def test_lists_cards_and_resource_pages_show_translations(client):
+    EventFactory(title="Data integrity training", title_fr="Formation à l’intégrité des données")
+    resource = ResourceFactory(
+        title="Good manufacturing practices: main principles",
+        title_fr="Bonnes pratiques de fabrication : grands principes",
+        summary="The main principles.",
+        summary_fr="Les grands principes.",
+    )
+    assert "Formation à l’intégrité des données" in _page(client, "/fr/events/")
+    listing = _page(client, "/fr/resources/")
+    assert "Bonnes pratiques de fabrication : grands principes" in listing
+    detail = _page(client, _url(resource, "fr"))
+    assert "<title>Bonnes pratiques de fabrication : grands principes" in detail
+    assert '<p class="lead">Les grands principes.</p>' in detail
+    assert "pas disponible" not in detail.split("resource__files")[0]
+
+
+def test_translations_cost_no_query(client, django_assert_num_queries):
+    for number in range(12):
+        EventFactory(title=f"Training {number}", title_fr=f"Formation {number}")
+    with CaptureQueriesContext(connection) as english:
+        client.get("/en/events/")
+    with django_assert_num_queries(len(english)):
+        assert "Formation 11" in _page(client, "/fr/events/")
+
+
+def test_kept_parts_and_cached_pages_are_kept_per_language(client, settings, week_of_quality):
+    settings.FRAGMENT_CACHE_SECONDS = 120
+    settings.PAGE_CACHE_SECONDS = 60
+    for _ in range(2):
+        assert "Week of Quality 2026</h1>" in _page(client, _url(week_of_quality, "en"))
+        assert "Semaine de la qualité 2026</h1>" in _page(client, _url(week_of_quality, "fr"))
+    assert client.get(_url(week_of_quality, "fr"))["X-Page-Cache"] == "hit"
+
+
+def test_registration_questions_in_the_page_language_answers_kept_in_the_source(
+    client, django_capture_on_commit_callbacks
+):
+    event = EventFactory(capacity=10)
+    question = Question.objects.create(
+        event=event,
+        label="Which sessions will you attend?",
+        label_fr="À quelles sessions assisterez-vous ?",
+        kind="multiple_choice",
+        choices="Morning\nAfternoon",
+        choices_fr="Matin\nAprès-midi",
+    )
+    client.force_login(UserFactory())
+    html = _page(client, _url(event, "fr"))
+    assert "À quelles sessions assisterez-vous ?" in html
+    assert 'value="Afternoon"' in html and "Après-midi" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url(event, "fr"), {f"q{question.pk}": ["Afternoon"], "consent": "on"}
+        )
+    assert response.status_code == 302
+    answer = event.registrations.get().answers[str(question.pk)]
+    assert answer == {"question": "Which sessions will you attend?", "answer": ["Afternoon"]}
