@@ -107,11 +107,13 @@ def marked(text: Text) -> str:
     return conditional_escape(text.value)
 
 
-def translation_columns(model: type[models.Model]) -> list[str]:
-    """Every translation column of `model` (for `only()` and the admin)."""
+def translation_columns(model: type[models.Model], *fields: str) -> list[str]:
+    """The translation columns of `fields` of `model` (every translated field by default): what
+    `only()` must load beside the source so that a page in another language runs no query per
+    row."""
     return [
         column(field, language)
-        for field in translated_fields(model)
+        for field in fields or translated_fields(model)
         for language in TRANSLATION_LANGUAGES
     ]
 

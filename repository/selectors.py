@@ -33,6 +33,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.cache import content_versions
+from accounts.content_languages import translated, translation_columns
 from repository.access_requests import access_requests_of_user
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
@@ -176,7 +177,11 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     visible = _visible(user)
     filterset = ResourceFilter(params, queryset=visible)
     valid = filterset.is_valid()
-    topics = list(Topic.objects.only("slug", "name", "parent_id", "order"))
+    topics = list(
+        Topic.objects.only(
+            "slug", "name", "parent_id", "order", *translation_columns(Topic, "name")
+        )
+    )
     conditions = filterset.conditions() if valid else {}
     found, corrected, some_words = 0, "", False
     if query and valid:
@@ -683,8 +688,11 @@ def _topic_options(topics: list[Topic]) -> list[tuple[str, str, int]]:
         children.setdefault(topic.parent_id, []).append(topic)
     options = []
     for parent in children.get(None, []):
-        options.append((parent.slug, parent.name, 0))
-        options += [(child.slug, child.name, 1) for child in children.get(parent.pk, [])]
+        options.append((parent.slug, translated(parent, "name").value, 0))
+        options += [
+            (child.slug, translated(child, "name").value, 1)
+            for child in children.get(parent.pk, [])
+        ]
     return options
 
 
@@ -868,7 +876,12 @@ def topic_detail(*, slug: str) -> Topic:
     return (
         Topic.objects.select_related("parent")
         .prefetch_related(
-            Prefetch("children", queryset=Topic.objects.only("slug", "name", "parent_id"))
+            Prefetch(
+                "children",
+                queryset=Topic.objects.only(
+                    "slug", "name", "parent_id", *translation_columns(Topic, "name")
+                ),
+            )
         )
         .get(slug=slug)
     )

@@ -10,7 +10,7 @@ from django.utils import translation
 from accounts.content_languages import translated
 from events.models import Event, Question
 from repository.models import Resource
-from tests.factories import EventFactory, ResourceFactory, UserFactory
+from tests.factories import EventFactory, ResourceFactory, TopicFactory, UserFactory
 from tests.repository.test_admin import editor, resource_form  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +193,20 @@ def test_registration_questions_in_the_page_language_answers_kept_in_the_source(
     assert response.status_code == 302
     answer = event.registrations.get().answers[str(question.pk)]
     assert answer == {"question": "Which sessions will you attend?", "answer": ["Afternoon"]}
+
+
+def test_topics_in_filters_and_on_their_page_are_translated_at_no_query(
+    client, django_assert_max_num_queries
+):
+    broad = TopicFactory(name="Quality systems", name_fr="Systèmes qualité", slug="quality")
+    for number in range(8):
+        TopicFactory(name=f"Narrower {number}", name_fr=f"Plus précis {number}", parent=broad)
+    ResourceFactory().topics.add(broad)
+    EventFactory().topics.add(broad)
+    assert "Systèmes qualité" in _page(client, "/fr/resources/")
+    assert "Systèmes qualité" in _page(client, "/fr/events/")
+    with CaptureQueriesContext(connection) as english:
+        _page(client, "/en/topics/quality/")
+    with django_assert_max_num_queries(len(english)):
+        html = _page(client, "/fr/topics/quality/")
+    assert "<h1>Systèmes qualité</h1>" in html and "Plus précis 7" in html
