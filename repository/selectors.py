@@ -33,7 +33,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.cache import content_versions
-from accounts.content_languages import translated, translation_columns
+from accounts.content_languages import page_language, translated, translation_columns
 from repository.access_requests import access_requests_of_user
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
@@ -836,7 +836,8 @@ def _preview(resource: Resource) -> str:
 
 
 def _editions(files: list[ResourceFile]) -> list[Edition]:
-    """The files grouped by language, languages in the order their first file comes."""
+    """The files grouped by language: the edition in the page's language first (a Spanish page
+    offers the Spanish file first), then the others in the order their first file comes."""
     names = dict(LanguageCode.choices)
     editions: dict[str, Edition] = {}
     for file in files:
@@ -845,7 +846,9 @@ def _editions(files: list[ResourceFile]) -> list[Edition]:
             Edition(language=file.language, name=str(names.get(file.language, "")), files=[]),
         )
         edition.files.append(file)
-    return list(editions.values())
+    # The page's language, as files name it: zh-hans is "zh".
+    page = page_language().split("-")[0]
+    return sorted(editions.values(), key=lambda edition: edition.language != page)
 
 
 def access_notice(*, resource: Resource, user) -> str:

@@ -10,7 +10,13 @@ from django.utils import translation
 from accounts.content_languages import translated
 from events.models import Event, Question
 from repository.models import Resource
-from tests.factories import EventFactory, ResourceFactory, TopicFactory, UserFactory
+from tests.factories import (
+    EventFactory,
+    ResourceFactory,
+    ResourceFileFactory,
+    TopicFactory,
+    UserFactory,
+)
 from tests.repository.test_admin import editor, resource_form  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +216,19 @@ def test_topics_in_filters_and_on_their_page_are_translated_at_no_query(
     with django_assert_max_num_queries(len(english)):
         html = _page(client, "/fr/topics/quality/")
     assert "<h1>Systèmes qualité</h1>" in html and "Plus précis 7" in html
+
+
+def test_a_resource_page_offers_the_file_in_its_language_first(client, six_languages):
+    resource = ResourceFactory(title="Data integrity", title_es="Integridad de los datos")
+    for language, title in [("en", "Guideline"), ("fr", "Ligne directrice"), ("es", "Guía")]:
+        ResourceFileFactory(resource=resource, language=language, title=title)
+
+    def files_in_order(language):
+        html = _page(client, _url(resource, language))
+        return sorted(["Guideline", "Ligne directrice", "Guía"], key=html.index)
+
+    assert files_in_order("es") == ["Guía", "Guideline", "Ligne directrice"]
+    assert files_in_order("fr") == ["Ligne directrice", "Guideline", "Guía"]
+    # Otherwise in the order staff gave them (here by language code).
+    assert files_in_order("en") == ["Guideline", "Guía", "Ligne directrice"]
+    assert files_in_order("ru") == ["Guideline", "Guía", "Ligne directrice"]
