@@ -24,6 +24,13 @@ def content_text(obj, field: str) -> str:
     return translated(obj, field).value
 
 
+@register.filter
+def translated_here(obj, field: str) -> bool:
+    """Whether the page shows a translation of `field` (not the source: an English page, or
+    no translation into the page's language)."""
+    return translated(obj, field).language != "en"
+
+
 @register.simple_tag
 def content(obj, field: str, markdown: bool = False, linebreaks: bool = False, words: int = 0):
     """A text staff wrote, in the page's language; the English source instead, marked

@@ -133,3 +133,10 @@ def test_postgres_ranks_a_translated_title_as_a_title(library):
             ).order_by("-rank")
         )
     assert results[0].title == library["gmp"].title
+
+
+def test_a_result_shows_its_translated_summary_or_the_snippet_marked_english(client, library):
+    html = client.get("/es/resources/", {"q": "actividades"}).content.decode()
+    assert "Registros y datos en las actividades reguladas." in html
+    html = client.get("/fr/resources/", {"q": "intégrité"}).content.decode()
+    assert '<p class="resource-card__snippet" lang="en">' in html
