@@ -6,6 +6,7 @@ import math
 import re
 import secrets
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from itertools import pairwise
@@ -20,7 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.content_languages import add_translations, translated
+from accounts.content_languages import (
+    SOURCE_LANGUAGE,
+    TRANSLATION_LANGUAGES,
+    Text,
+    add_translations,
+    column,
+    translated,
+)
 from accounts.models import WHORegion, validate_time_zone
 from events.images import validate_image
 from repository.models import Audience, Language, ProductArea, Region, Resource, Topic
@@ -909,6 +917,11 @@ class Feedback(models.Model):
         return f"{self.rating}/5"
 
 
+@dataclass(frozen=True)
+class MessageVersion(Text):
+    subject: str = ""
+
+
 class Message(models.Model):
     """A message staff write to the registrants of one event, chosen by status or attendance.
 
@@ -985,6 +998,22 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def version(self, language: str) -> Text:
+        """The message a recipient who reads `language` gets: the version staff wrote in it
+        (its body, and its subject or else the source's), else the source; as the body, with
+        the subject beside it (`version.subject`)."""
+        body = translated(self, "body", language)
+        subject = translated(self, "subject", language) if not body.fallback else self.subject
+        return MessageVersion(str(body), body.language, body.fallback, subject=str(subject))
+
+    def versions(self) -> list[Text]:
+        """Every version written: the source, then each language that has a body."""
+        return [self.version(SOURCE_LANGUAGE)] + [
+            self.version(language)
+            for language in TRANSLATION_LANGUAGES
+            if getattr(self, column("body", language))
+        ]
 
     @property
     def is_draft(self) -> bool:

@@ -22,6 +22,13 @@ from tests.repository.test_admin import editor, resource_form  # noqa: F401 - th
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """Pages in other languages leave theirs active in the thread: back to the default after."""
+    yield
+    translation.deactivate()
+
+
 def test_a_text_shows_in_the_page_language_or_as_the_english_source():
     event = EventFactory(title="Week of Quality", title_fr="Semaine de la qualité")
     with translation.override("fr"):

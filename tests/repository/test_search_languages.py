@@ -11,6 +11,14 @@ from tests.factories import EventFactory, ResourceFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """Pages in other languages leave theirs active in the thread: back to the default after."""
+    yield
+    translation.deactivate()
+
+
 SIX = [("en", "English"), ("fr", "French"), ("es", "Spanish"), ("ar", "Arabic"), ("ru", "Russian")]
 SIX += [("zh-hans", "Chinese")]
 
