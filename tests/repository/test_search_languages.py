@@ -4,10 +4,11 @@ by plain matching on SQLite; events likewise."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
 from django.utils import translation
 
 from repository.search import cjk_bigrams, search_index_rebuild, search_resources
-from tests.factories import EventFactory, ResourceFactory, TopicFactory
+from tests.factories import EventFactory, ResourceFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,20 @@ def test_a_result_shows_its_translated_summary_or_the_snippet_marked_english(cli
     assert "Registros y datos en las actividades reguladas." in html
     html = client.get("/fr/resources/", {"q": "intégrité"}).content.decode()
     assert '<p class="resource-card__snippet" lang="en">' in html
+
+
+@pytest.mark.postgres
+def test_a_topic_translated_in_the_admin_finds_its_resources_in_that_language(
+    client, library, django_capture_on_commit_callbacks
+):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    topic = TopicFactory(name="Equipment qualification", slug="equipment-qualification")
+    library["water"].topics.add(topic)
+    search_index_rebuild()
+    assert found("matériel", "fr") == []
+    data = {"name": topic.name, "slug": topic.slug, "parent": "", "description": "", "order": 0}
+    data["name_fr"] = "Qualification du matériel"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:repository_topic_change", args=[topic.pk]), data)
+    assert response.status_code == 302
+    assert found("matériel", "fr") == [library["water"].title]
