@@ -608,6 +608,17 @@ class Question(models.Model):
     def clean(self):
         if self.kind in self.CHOICE_KINDS and len(self.choice_list) < 2:
             raise ValidationError({"choices": _("Give at least two choices, one per line.")})
+        # A translation of the choices is read line by line (`choice_options`).
+        errors = {
+            column("choices", language): _(
+                "Translate each choice on its own line, in the same order as the choices."
+            )
+            for language in TRANSLATION_LANGUAGES
+            if getattr(self, column("choices", language))
+            and len(_lines(getattr(self, column("choices", language)))) != len(self.choice_list)
+        }
+        if errors:
+            raise ValidationError(errors)
 
 
 def _lines(text: str | None) -> list[str]:

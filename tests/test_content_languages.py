@@ -2,6 +2,7 @@
 admin beside the source, shown in the page's language or as the source marked as English."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,6 +15,7 @@ from tests.factories import (
     EventFactory,
     ResourceFactory,
     ResourceFileFactory,
+    SessionFactory,
     TopicFactory,
     UserFactory,
 )
@@ -239,3 +241,26 @@ def test_a_resource_page_offers_the_file_in_its_language_first(client, six_langu
     # Otherwise in the order staff gave them (here by language code).
     assert files_in_order("en") == ["Guideline", "Guía", "Ligne directrice"]
     assert files_in_order("ru") == ["Guideline", "Guía", "Ligne directrice"]
+
+
+def test_translated_choices_need_a_line_for_each_choice():
+    event = EventFactory()
+    question = Question(
+        event=event, label="Role", kind="single_choice", choices="Manufacturer\nRegulator"
+    )
+    question.choices_fr = "Fabricant"
+    with pytest.raises(ValidationError) as error:
+        question.full_clean()
+    assert list(error.value.message_dict) == ["choices_fr"]
+    question.choices_fr = "Fabricant\nAutorité de réglementation"
+    question.full_clean()
+
+
+def test_the_event_admin_has_translations_of_the_event_its_sessions_and_questions(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    event = EventFactory()
+    SessionFactory(event=event)
+    Question.objects.create(event=event, label="Role", kind="short_text")
+    html = client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
+    for name in ("title_fr", "venue_ar", "sessions-0-title_zh_hans", "questions-0-label_es"):
+        assert f'name="{name}"' in html, name
