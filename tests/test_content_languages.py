@@ -264,3 +264,15 @@ def test_the_event_admin_has_translations_of_the_event_its_sessions_and_question
     html = client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
     for name in ("title_fr", "venue_ar", "sessions-0-title_zh_hans", "questions-0-label_es"):
         assert f'name="{name}"' in html, name
+
+
+def test_the_agenda_says_when_session_titles_are_not_translated(client, week_of_quality):
+    SessionFactory(event=week_of_quality, title="Specifications", title_fr="Spécifications")
+    html = _page(client, _url(week_of_quality, "fr"))
+    agenda = html.split('id="agenda-heading"')[1]
+    assert "Spécifications" in agenda and "pas disponible" not in agenda.split("</ol>")[0]
+    other = EventFactory()
+    SessionFactory(event=other, title="Stability testing")
+    agenda = _page(client, _url(other, "fr")).split('id="agenda-heading"')[1]
+    assert "Ce texte n’est pas disponible en français." in agenda
+    assert '<span lang="en">Stability testing</span>' in agenda

@@ -1,4 +1,5 @@
 from django import template
+from django.db.models import Model
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -54,9 +55,10 @@ def content(obj, field: str, markdown: bool = False, linebreaks: bool = False, w
 def content_note(*pairs):
     """ "This text is not available in français", when one of the texts named has no
     translation in the page's language: `{% content_note event "title summary" %}`; several
-    objects in pairs (`event "title" event.programme "name"`), or a list of objects."""
+    objects in pairs (`event "title" event.programme "name"`), or a list of objects (prefetched:
+    `event.sessions.all`)."""
     for objects, fields in zip(pairs[::2], pairs[1::2], strict=True):
-        for obj in objects if isinstance(objects, list | tuple) else [objects]:
+        for obj in [objects] if isinstance(objects, Model) or not objects else objects:
             if obj and any(translated(obj, field).fallback for field in fields.split()):
                 message = gettext("This text is not available in %(language)s.") % {
                     "language": language_name(page_language())
