@@ -33,7 +33,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.cache import content_versions
-from accounts.content_languages import page_language, translated, translation_columns
+from accounts.content_languages import Text, page_language, translated, translation_columns
 from repository.access_requests import access_requests_of_user
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
@@ -715,11 +715,13 @@ def _suggestions(params: QueryDict, counted: _Counted, facets: list[Facet]) -> l
 
 @dataclass
 class Edition:
-    """The files of one language."""
+    """The files of one language; `title`, what a file without a title of its own is called:
+    the resource's title in the edition's language, else the source (in `title.language`)."""
 
     language: str
     name: str
     files: list[ResourceFile]
+    title: Text | None = None
 
 
 @dataclass
@@ -815,7 +817,7 @@ def resource_detail(*, resource: Resource, user) -> ResourceDetail:
         resource=resource,
         can_open=can_open,
         preview=_preview(resource),
-        editions=_editions(files),
+        editions=_editions(files, resource),
         qa_items=qa_items,
         superseded_by=list(resource.superseded_by.all()),
         supersedes=supersedes,
@@ -835,7 +837,7 @@ def _preview(resource: Resource) -> str:
     return ""
 
 
-def _editions(files: list[ResourceFile]) -> list[Edition]:
+def _editions(files: list[ResourceFile], resource: Resource) -> list[Edition]:
     """The files grouped by language: the edition in the page's language first (a Spanish page
     offers the Spanish file first), then the others in the order their first file comes."""
     names = dict(LanguageCode.choices)
@@ -843,7 +845,15 @@ def _editions(files: list[ResourceFile]) -> list[Edition]:
     for file in files:
         edition = editions.setdefault(
             file.language,
-            Edition(language=file.language, name=str(names.get(file.language, "")), files=[]),
+            Edition(
+                language=file.language,
+                name=str(names.get(file.language, "")),
+                files=[],
+                # Files name Chinese "zh"; the columns, "zh-hans".
+                title=translated(
+                    resource, "title", "zh-hans" if file.language == "zh" else file.language
+                ),
+            ),
         )
         edition.files.append(file)
     # The page's language, as files name it: zh-hans is "zh".

@@ -276,3 +276,13 @@ def test_the_agenda_says_when_session_titles_are_not_translated(client, week_of_
     agenda = _page(client, _url(other, "fr")).split('id="agenda-heading"')[1]
     assert "Ce texte n’est pas disponible en français." in agenda
     assert '<span lang="en">Stability testing</span>' in agenda
+
+
+def test_an_untitled_file_is_called_by_the_resource_title_in_its_language(client, six_languages):
+    resource = ResourceFactory(title="Data integrity", title_es="Integridad de los datos")
+    ResourceFileFactory(resource=resource, language="es", title="")
+    ResourceFileFactory(resource=resource, language="ar", title="")
+    html = _page(client, _url(resource, "en"))
+    assert 'lang="es">Integridad de los datos</a>' in html
+    # No Arabic title: the English one, said to be English.
+    assert 'lang="en">Data integrity</a>' in html
