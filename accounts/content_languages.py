@@ -122,7 +122,8 @@ class TranslationsAdminMixin:
     """For the admin of a model with translations (and its inlines): each source field is
     followed by its translations in the same fieldset, so that staff translate with the source
     in view; each translation's box is marked with its language (and Arabic written right to
-    left)."""
+    left). Only the languages the site offers (`LANGUAGES`) are asked for; the translations
+    into others are kept as they are."""
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -162,4 +163,5 @@ class TranslationsAdminMixin:
 
 
 def _columns_of(field: str) -> list[str]:
-    return [column(field, language) for language in TRANSLATION_LANGUAGES]
+    offered = {code.lower() for code, _name in settings.LANGUAGES}
+    return [column(field, language) for language in TRANSLATION_LANGUAGES if language in offered]

@@ -57,7 +57,7 @@ def test_the_source_is_never_overwritten_by_the_active_language():
     assert Event.objects.get(pk=event.pk).title_fr == "Semaine de la qualité"
 
 
-def test_staff_enter_translations_beside_the_source_in_the_admin(editor):  # noqa: F811
+def test_staff_enter_translations_beside_the_source_in_the_admin(editor, six_languages):  # noqa: F811
     response = editor.get(reverse("admin:repository_resource_add"))
     html = response.content.decode()
     # The source first, then each language, marked for the browser and for screen readers.
@@ -256,7 +256,9 @@ def test_translated_choices_need_a_line_for_each_choice():
     question.full_clean()
 
 
-def test_the_event_admin_has_translations_of_the_event_its_sessions_and_questions(client):
+def test_the_event_admin_has_translations_of_the_event_its_sessions_and_questions(
+    client, six_languages
+):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     event = EventFactory()
     SessionFactory(event=event)
@@ -286,3 +288,12 @@ def test_an_untitled_file_is_called_by_the_resource_title_in_its_language(client
     assert 'lang="es">Integridad de los datos</a>' in html
     # No Arabic title: the English one, said to be English.
     assert 'lang="en">Data integrity</a>' in html
+
+
+def test_the_admin_asks_only_for_the_languages_the_site_offers(client, settings):
+    settings.LANGUAGES = [("en", "English"), ("fr", "French")]
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    resource = ResourceFactory(title="Data integrity", title_ar="سلامة البيانات")
+    url = reverse("admin:repository_resource_change", args=[resource.pk])
+    html = client.get(url).content.decode()
+    assert 'name="title_fr"' in html and 'name="title_ar"' not in html
