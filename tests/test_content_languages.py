@@ -297,3 +297,10 @@ def test_the_admin_asks_only_for_the_languages_the_site_offers(client, settings)
     url = reverse("admin:repository_resource_change", args=[resource.pk])
     html = client.get(url).content.decode()
     assert 'name="title_fr"' in html and 'name="title_ar"' not in html
+
+
+def test_structured_data_names_the_event_and_resource_as_the_page_does(client, week_of_quality):
+    html = _page(client, _url(week_of_quality, "fr"))
+    assert '"name": "Semaine de la qualité 2026"' in html
+    resource = ResourceFactory(title="Data integrity", title_fr="Intégrité des données")
+    assert '"name": "Intégrité des données"' in _page(client, _url(resource, "fr"))
