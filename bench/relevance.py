@@ -4,9 +4,10 @@
 file). It migrates an empty database, loads the records of bench/relevance.json (real titles,
 reference numbers and years from WHO's publication lists), then asks the repository's list for
 each query as a visitor would (repository.selectors.resource_list, the code behind
-/en/resources/?q=...) and checks that one of the expected records is among the first three.
-It prints a table and the score, and exits non-zero below 29 of 30 (the share the search must
-reach). tests/repository/test_relevance.py keeps a smaller set as regression tests.
+/en/resources/?q=..., or /fr/resources/?q=... for a query in French) and checks that one of
+the expected records is among the first three. It prints a table and the score, and exits
+non-zero below 29 of 30 (the share the search must reach). tests/repository/test_relevance.py
+keeps a smaller set as regression tests.
 """
 
 import json
@@ -30,7 +31,7 @@ from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import QueryDict  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.utils import timezone, translation  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
 
 from repository.models import Resource, Topic  # noqa: E402
@@ -54,6 +55,11 @@ def load_records(records: list[dict]) -> dict[str, str]:
             date_precision="year",
             status="published",
             published_at=timezone.now(),
+            **{
+                f"{field}_{language}": text
+                for language, fields in record.get("translations", {}).items()
+                for field, text in fields.items()
+            },
         )
         for name in record["topics"]:
             topic, _ = Topic.objects.get_or_create(slug=slugify(name), defaults={"name": name})
@@ -63,11 +69,12 @@ def load_records(records: list[dict]) -> dict[str, str]:
     return keys
 
 
-def top_three(query: str, keys: dict[str, str]) -> list[str]:
+def top_three(query: str, keys: dict[str, str], language: str = "en") -> list[str]:
     params = QueryDict(mutable=True)
     params["q"] = query
-    result = resource_list(params=params, user=AnonymousUser())
-    return [keys[resource.slug] for resource in result.page.object_list[:3]]
+    with translation.override(language):
+        result = resource_list(params=params, user=AnonymousUser())
+        return [keys[resource.slug] for resource in result.page.object_list[:3]]
 
 
 def main() -> int:
@@ -75,7 +82,7 @@ def main() -> int:
     keys = load_records(DATA["records"])
     rows, passed = [], 0
     for case in DATA["queries"]:
-        found = top_three(case["query"], keys)
+        found = top_three(case["query"], keys, case.get("language", "en"))
         ok = any(key in found for key in case["expect"])
         passed += ok
         rows.append((case["kind"], case["query"], ", ".join(case["expect"]), ", ".join(found), ok))

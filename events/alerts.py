@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.content_languages import translated
 from events.emails import delivery_queue
 from events.exceptions import (
     AlertError,
@@ -464,8 +465,8 @@ def _subject(items: list, digest: bool) -> str:
         ) % {"count": len(items)}
     item = items[0]
     if isinstance(item, Event):
-        return _("New event: %(title)s") % {"title": item.title}
-    return _("New resource: %(title)s") % {"title": item.title}
+        return _("New event: %(title)s") % {"title": translated(item, "title").value}
+    return _("New resource: %(title)s") % {"title": translated(item, "title").value}
 
 
 def _alert_email_queue(
@@ -591,7 +592,9 @@ def _opening_email_queue(*, notice: RegistrationOpeningNotice) -> EmailDelivery:
             "alerts_url": settings.SITE_URL + reverse("events:alerts"),
             "site_name": "LPA Portal",
         }
-        subject = str(_("Registration is open: %(event)s") % {"event": event.title})
+        subject = str(
+            _("Registration is open: %(event)s") % {"event": translated(event, "title").value}
+        )
         body_text = render_to_string("emails/registration_opens.txt", context)
         body_html = render_to_string("emails/registration_opens.html", context)
     return delivery_queue(

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.content_languages import translated
 from events.models import EmailDelivery, Registration
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def email_queue(*, registration: Registration, kind: str, key_suffix: str = "") 
             else None,
             "site_name": "LPA Portal",
         }
-        subject = str(SUBJECTS[kind] % {"event": event.title})
+        subject = str(SUBJECTS[kind] % {"event": translated(event, "title").value})
         body_text = render_to_string("emails/registration.txt", context)
         body_html = render_to_string("emails/registration.html", context)
         ics = ""
@@ -114,7 +115,7 @@ def access_decision_email_queue(access_request) -> EmailDelivery:
         }
         subject = (
             _("Access granted: %(resource)s") if granted else _("Your request for %(resource)s")
-        ) % {"resource": resource.title}
+        ) % {"resource": translated(resource, "title").value}
         body_text = render_to_string("emails/access_decision.txt", context)
         body_html = render_to_string("emails/access_decision.html", context)
     return delivery_queue(

@@ -7,6 +7,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.content_languages import TRANSLATION_LANGUAGES, column, page_language
 from accounts.models import OrganisationType
 from events.models import Event, Session
 from repository.models import LanguageCode, ProductAreaCode
@@ -23,19 +24,33 @@ SEARCHED_FIELDS = (
 )
 
 
+def _and_translations(fields: tuple[str, ...]) -> list[str]:
+    """`fields` and, on a page in another language than English, their translations into it
+    (the city has none)."""
+    language = page_language()
+    if language not in TRANSLATION_LANGUAGES:
+        return list(fields)
+    return [*fields, *(column(field, language) for field in fields if field != "city")]
+
+
 def event_search_condition(query: str) -> Q:
     """The events that have every unit of the query (a word or a known term, or one of what it
-    may also be) in one of SEARCHED_FIELDS or a session's title."""
+    may also be) in one of SEARCHED_FIELDS or a session's title, in English or in the page's
+    language."""
+    fields = _and_translations(SEARCHED_FIELDS)
+    session_fields = _and_translations(("title",))
     condition = Q()
     for unit in search_units(query):
         either = Q()
         for term in unit:
             words = Q()
             for word in term.split():
-                in_sessions = Session.objects.filter(text_contains("title", word)).values("event")
-                words &= reduce(
-                    operator.or_, [text_contains(field, word) for field in SEARCHED_FIELDS]
-                ) | Q(pk__in=in_sessions)
+                in_sessions = Session.objects.filter(
+                    reduce(operator.or_, [text_contains(field, word) for field in session_fields])
+                ).values("event")
+                words &= reduce(operator.or_, [text_contains(field, word) for field in fields]) | Q(
+                    pk__in=in_sessions
+                )
             either |= words
         condition &= either
     return condition

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from accounts.content_languages import marked, translated, translation_columns
 from events.models import AlertSubscription, Event, Programme, Question
 from repository.models import ProductArea, Region, Topic
 
@@ -53,8 +54,8 @@ class RegistrationForm(forms.Form):
 
 def _question_field(question: Question) -> forms.Field:
     common = {
-        "label": question.label,
-        "help_text": question.help_text,
+        "label": marked(translated(question, "label")),
+        "help_text": marked(translated(question, "help_text")),
         "required": question.required,
     }
     kind = Question.Kind
@@ -70,7 +71,7 @@ def _question_field(question: Question) -> forms.Field:
             empty_value=None,
             **common,
         )
-    choices = [(choice, choice) for choice in question.choice_list]
+    choices = question.choice_options()
     if question.kind == kind.MULTIPLE_CHOICE:
         return forms.MultipleChoiceField(
             choices=choices, widget=forms.CheckboxSelectMultiple, **common
@@ -132,10 +133,16 @@ class CertificateLookupForm(forms.Form):
     )
 
 
+class _ProgrammeChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return translated(obj, "name").value
+
+
 class _TopicChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         # Narrower topics come after their broad topic and say which one it is.
-        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+        name = translated(obj, "name").value
+        return f"{translated(obj.parent, 'name').value} › {name}" if obj.parent_id else name
 
 
 class AlertSubscriptionForm(forms.Form):
@@ -149,9 +156,11 @@ class AlertSubscriptionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose new events, new resources or both.")},
     )
-    programmes = forms.ModelMultipleChoiceField(
+    programmes = _ProgrammeChoiceField(
         label=_("Programmes"),
-        queryset=Programme.objects.only("pk", "name").order_by("order", "name"),
+        queryset=Programme.objects.only(
+            "pk", "name", *translation_columns(Programme, "name")
+        ).order_by("order", "name"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_(

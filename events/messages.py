@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.content_languages import language_name, translation_columns
 from events.emails import delivery_queue
 from events.exceptions import MessageAlreadySent, NoRecipients, RecipientsChanged
 from events.models import EmailDelivery, Event, Message, Registration
@@ -93,6 +94,16 @@ def message_preview(*, message: Message, recipient_id: int | None = None) -> dic
         "fingerprint": recipients_fingerprint([r.pk for r in recipients]),
         "sample": sample,
         "email": email,
+        # Each version written, for staff to read them all before sending.
+        "versions": [
+            {
+                "language": version.language,
+                "name": language_name(version.language),
+                "subject": version.subject,
+                "body": version.value,
+            }
+            for version in message.versions()
+        ],
     }
 
 
@@ -126,8 +137,10 @@ def message_create(
     body: str,
     by: User | None,
     reply_to: str = "",
+    translations: dict[str, str] | None = None,
 ) -> Message:
-    """A draft message; nothing is sent until `message_send`."""
+    """A draft message; nothing is sent until `message_send`. `translations`: the versions in
+    other languages, by column (`subject_fr`, `body_fr`)."""
     message = Message(
         event=event,
         recipients=recipients,
@@ -135,6 +148,7 @@ def message_create(
         body=body,
         reply_to=reply_to,
         created_by=by,
+        **_translations(translations),
     )
     message.full_clean()
     message.save()
@@ -149,8 +163,10 @@ def message_update(
     subject: str,
     body: str,
     reply_to: str = "",
+    translations: dict[str, str] | None = None,
 ) -> Message:
     """Change a draft. Once sending has begun, the message is what its recipients got."""
+    translations = _translations(translations)
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=message.pk)
         if not locked.is_draft:
@@ -158,9 +174,21 @@ def message_update(
         locked.event = event
         locked.recipients, locked.subject, locked.body = recipients, subject, body
         locked.reply_to = reply_to
+        for name, text in translations.items():
+            setattr(locked, name, text)
         locked.full_clean()
-        locked.save(update_fields=["event", "recipients", "subject", "body", "reply_to"])
+        locked.save(
+            update_fields=["event", "recipients", "subject", "body", "reply_to", *translations]
+        )
     return locked
+
+
+def _translations(translations: dict[str, str] | None) -> dict[str, str]:
+    columns = set(translation_columns(Message))
+    unknown = set(translations or {}) - columns
+    if unknown:
+        raise ValueError(f"Not translations of a message: {sorted(unknown)}")
+    return {name: text or "" for name, text in (translations or {}).items()}
 
 
 def message_send_test(*, message: Message, by: User, recipient_id: int | None = None):
@@ -288,14 +316,15 @@ def messages_resume() -> int:
 
 
 def message_render(*, message: Message, registration: Registration) -> dict[str, str]:
-    """The email of a message for one registrant: the subject and body as staff wrote them, the
-    rest (greeting, event, links) in the registrant's preferred language; text and HTML, the
-    body's Markdown sanitised in the HTML."""
+    """The email of a message for one registrant: the subject and body as staff wrote them in
+    the registrant's preferred language, else as first written (`Message.version`), the rest
+    (greeting, event, links) in that language; text and HTML, the body's Markdown sanitised in
+    the HTML."""
     language = _language(registration)
     with translation.override(language):
         context = _email_context(message, registration)
         email = {
-            "subject": message.subject,
+            "subject": context["version"].subject,
             "body_text": render_to_string("emails/message.txt", context),
             "body_html": render_to_string("emails/message.html", context),
         }
@@ -312,6 +341,7 @@ def _email_context(message: Message, registration: Registration) -> dict:
     event = message.event
     return {
         "message": message,
+        "version": message.version(translation.get_language()),
         "event": event,
         "user": registration.user,
         "event_url": _absolute(event.get_absolute_url()),

@@ -6,6 +6,7 @@ import math
 import re
 import secrets
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from itertools import pairwise
@@ -21,6 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from accounts.content_languages import (
+    SOURCE_LANGUAGE,
+    TRANSLATION_LANGUAGES,
+    Text,
+    add_translations,
+    column,
+    translated,
+)
 from accounts.models import WHORegion, validate_time_zone
 from events.images import validate_image
 from repository.models import Audience, Language, ProductArea, Region, Resource, Topic
@@ -594,11 +603,37 @@ class Question(models.Model):
 
     @property
     def choice_list(self) -> list[str]:
-        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+        return _lines(self.choices)
+
+    def choice_options(self) -> list[tuple[str, str]]:
+        """Each choice as stored in answers (the source text), with its label in the active
+        language: the translation's line at the same place, when the translation has a line for
+        every choice; else the source."""
+        source = self.choice_list
+        text = translated(self, "choices")
+        labels = _lines(text.value)
+        if text.fallback or len(labels) != len(source):
+            labels = source
+        return list(zip(source, labels, strict=True))
 
     def clean(self):
         if self.kind in self.CHOICE_KINDS and len(self.choice_list) < 2:
             raise ValidationError({"choices": _("Give at least two choices, one per line.")})
+        # A translation of the choices is read line by line (`choice_options`).
+        errors = {
+            column("choices", language): _(
+                "Translate each choice on its own line, in the same order as the choices."
+            )
+            for language in TRANSLATION_LANGUAGES
+            if getattr(self, column("choices", language))
+            and len(_lines(getattr(self, column("choices", language)))) != len(self.choice_list)
+        }
+        if errors:
+            raise ValidationError(errors)
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 # No 0/O or 1/I: codes are read out and typed in by hand. Ten of these 32 characters make about
@@ -904,6 +939,11 @@ class Feedback(models.Model):
         return f"{self.rating}/5"
 
 
+@dataclass(frozen=True)
+class MessageVersion(Text):
+    subject: str = ""
+
+
 class Message(models.Model):
     """A message staff write to the registrants of one event, chosen by status or attendance.
 
@@ -980,6 +1020,22 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def version(self, language: str) -> Text:
+        """The message a recipient who reads `language` gets: the version staff wrote in it
+        (its body, and its subject or else the source's), else the source; as the body, with
+        the subject beside it (`version.subject`)."""
+        body = translated(self, "body", language)
+        subject = translated(self, "subject", language) if not body.fallback else self.subject
+        return MessageVersion(str(body), body.language, body.fallback, subject=str(subject))
+
+    def versions(self) -> list[Text]:
+        """Every version written: the source, then each language that has a body."""
+        return [self.version(SOURCE_LANGUAGE)] + [
+            self.version(language)
+            for language in TRANSLATION_LANGUAGES
+            if getattr(self, column("body", language))
+        ]
 
     @property
     def is_draft(self) -> bool:
@@ -1197,3 +1253,13 @@ class RegistrationOpeningNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.user_id}"
+
+
+# --- Translations -------------------------------------------------------------------------------
+# A column per language beside each source text (accounts/content_languages.py).
+
+add_translations(Programme, "name", "summary", "description")
+add_translations(Event, "title", "summary", "description", "venue", "venue_address")
+add_translations(Session, "title", "description")
+add_translations(Question, "label", "help_text", "choices")
+add_translations(Message, "subject", "body")

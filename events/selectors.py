@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.content_languages import translated, translation_columns
 from events.filters import EventFilter, event_search_condition
 from events.models import (
     Event,
@@ -240,7 +241,8 @@ def _facets(params: QueryDict, base: QuerySet, filterset: EventFilter) -> list[F
             )
         )
 
-    facet("programme", [(p.slug, p.name, 0) for p in Programme.objects.only("slug", "name")])
+    programmes = Programme.objects.only("slug", "name", *translation_columns(Programme, "name"))
+    facet("programme", [(p.slug, translated(p, "name").value, 0) for p in programmes])
     facet("format", [(value, label, 0) for value, label in Event.Format.choices])
     facet("region", [(value, label, 0) for value, label in Event.REGION_CHOICES])
     facet("topic", _topic_options())
@@ -254,14 +256,21 @@ def _facets(params: QueryDict, base: QuerySet, filterset: EventFilter) -> list[F
 
 
 def _topic_options() -> list[tuple[str, str, int]]:
-    topics = list(Topic.objects.only("slug", "name", "parent_id", "order"))
+    topics = list(
+        Topic.objects.only(
+            "slug", "name", "parent_id", "order", *translation_columns(Topic, "name")
+        )
+    )
     children: dict[int | None, list[Topic]] = {}
     for topic in topics:
         children.setdefault(topic.parent_id, []).append(topic)
     options = []
     for parent in children.get(None, []):
-        options.append((parent.slug, parent.name, 0))
-        options += [(child.slug, child.name, 1) for child in children.get(parent.pk, [])]
+        options.append((parent.slug, translated(parent, "name").value, 0))
+        options += [
+            (child.slug, translated(child, "name").value, 1)
+            for child in children.get(parent.pk, [])
+        ]
     return options
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.content_languages import translated
 from events.models import Event
 
 ORGANIZER = {
@@ -45,8 +46,9 @@ def event_json_ld(*, event: Event, url: str) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "Event",
-        "name": event.title,
-        "description": event.summary,
+        # As the page shows them: in its language, or the source.
+        "name": translated(event, "title").value,
+        "description": translated(event, "summary").value,
         "startDate": timezone.localtime(event.start, zone).isoformat(),
         "endDate": timezone.localtime(event.end, zone).isoformat(),
         "eventStatus": EVENT_STATUS.get(event.status, "https://schema.org/EventScheduled"),
@@ -70,7 +72,13 @@ def _location(*, event: Event, url: str) -> dict | list[dict]:
         address = {"@type": "PostalAddress", "addressLocality": event.city}
         if event.country:
             address["addressCountry"] = event.country.code
-        locations.append({"@type": "Place", "name": event.venue or event.city, "address": address})
+        locations.append(
+            {
+                "@type": "Place",
+                "name": translated(event, "venue").value or event.city,
+                "address": address,
+            }
+        )
     # A hybrid event is at both; schema.org takes a list for several values.
     return locations[0] if len(locations) == 1 else locations
 

@@ -7,6 +7,7 @@ from accounts.cache import AREAS, content_changed
 from accounts.demo import seed_demo_accounts
 from accounts.groups import staff_groups_sync
 from events.demo import seed_demo_events
+from events.demo_translations import seed_demo_translations
 from repository.demo import seed_demo_repository
 
 
@@ -18,6 +19,7 @@ def seed_demo() -> dict[str, int]:
     counts.update(seed_demo_accounts())
     counts.update(seed_demo_repository())
     counts.update(seed_demo_events())
+    counts.update(seed_demo_translations())
     # The events add made-up participants of past editions.
     counts["users"] = get_user_model().objects.count()
     for area in AREAS:

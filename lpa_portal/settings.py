@@ -239,6 +239,10 @@ if _unknown:
 LANGUAGES = [(code, _KNOWN_LANGUAGES[code]) for code in _language_codes]
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default=_language_codes[0])
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content that staff write: the source column is English; django-modeltranslation adds a column
+# per other language (accounts/content_languages.py). Fixed, whatever LANGUAGES a site offers,
+# so that migrations do not depend on the environment.
+MODELTRANSLATION_LANGUAGES = [code for code in _KNOWN_LANGUAGES if code != "en"]
 # International English dates ("10 September 2024"), as WHO writes them.
 FORMAT_MODULE_PATH = ["lpa_portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -35,6 +35,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.cache import ContentAdminMixin
+from accounts.content_languages import TranslationsAdminMixin, translation_columns
 from repository.access_requests import AccessRequestError, access_request_decide
 from repository.extraction import text_extraction_queue
 from repository.models import (
@@ -72,7 +73,7 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Topic)
-class TopicAdmin(ContentAdminMixin, admin.ModelAdmin):
+class TopicAdmin(TranslationsAdminMixin, ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "parent", "slug", "order", "resources")
     list_editable = ("order",)
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
@@ -90,8 +91,9 @@ class TopicAdmin(ContentAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if change and "name" in form.changed_data:
-            # A topic's name is part of its resources' search documents.
+        names = {"name", *translation_columns(Topic, "name")}
+        if change and names & set(form.changed_data):
+            # A topic's name, in every language, is part of its resources' search documents.
             search_index_update_on_commit(form.instance.resource_set.values_list("pk", flat=True))
 
     def delete_model(self, request, obj):
@@ -243,7 +245,7 @@ class QAItemFormSet(BaseInlineFormSet):
             inner.choices = self.topic_choices
 
 
-class QAItemInline(admin.StackedInline):
+class QAItemInline(TranslationsAdminMixin, admin.StackedInline):
     model = QAItem
     formset = QAItemFormSet
     extra = 0
@@ -271,7 +273,7 @@ class ResourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Resource)
-class ResourceAdmin(ContentAdminMixin, admin.ModelAdmin):
+class ResourceAdmin(TranslationsAdminMixin, ContentAdminMixin, admin.ModelAdmin):
     form = ResourceAdminForm
     formfield_overrides = URL_FIELDS
     inlines = (ResourceFileInline, QAItemInline)

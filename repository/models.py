@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from accounts.content_languages import add_translations
 from accounts.models import OrganisationType, WHORegion
 from repository.storage import protected_storage
 
@@ -674,3 +675,11 @@ class AccessRequest(models.Model):
     @property
     def resource(self) -> Resource:
         return self.file.resource
+
+
+# --- Translations -------------------------------------------------------------------------------
+# A column per language beside each source text (accounts/content_languages.py).
+
+add_translations(Topic, "name", "description")
+add_translations(Resource, "title", "summary")
+add_translations(QAItem, "question", "answer")

@@ -7,8 +7,16 @@ resources whose content they may open, and against `search_metadata` for the oth
 that only occurs inside a restricted file never finds that file for someone who may not open it.
 Snippets follow the same rule: they are cut from the text the visitor may read, nothing else.
 
+The translations of titles, summaries and topics are in the documents too, each stemmed with its
+language's text-search configuration (`LANGUAGE_CONFIGS`), and a search on a page in a language
+looks for its words both in English and in that language: a French query on a French page finds
+the French title. Chinese, written without spaces and with no stemmer in PostgreSQL, is indexed
+and searched as overlapping pairs of characters (`simple`), so that a word inside a Chinese title
+is found.
+
 On SQLite (local runs, the first test pass) search falls back to plain word matching that finds
-the same documents for plain words; the index functions do nothing there.
+the same documents for plain words, in the source and the page's language; the index functions
+do nothing there.
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.cache import content_versions
+from accounts.content_languages import TRANSLATION_LANGUAGES, column, page_language
 from accounts.ratelimits import Limit
 from repository.models import (
     QAItem,
@@ -70,6 +79,17 @@ from repository.models import (
 from repository.models import SearchQuery as LoggedQuery
 
 CONFIG = "english"
+# Each language's text-search configuration: Snowball stemmers (Arabic's since PostgreSQL 15);
+# Chinese has none, its text is indexed as pairs of characters (`cjk_bigrams`).
+LANGUAGE_CONFIGS = {
+    "en": "english",
+    "fr": "french",
+    "es": "spanish",
+    "ar": "arabic",
+    "ru": "russian",
+    "zh-hans": "simple",
+}
+CHINESE = "zh-hans"
 # Snippets are cut from the beginning of long texts only: ts_headline parses all it is given.
 MAX_SNIPPET_SOURCE_CHARS = 50_000
 # What ts_headline parses for a result's snippet, and how much of it comes before the words.
@@ -97,7 +117,14 @@ def _is_postgres() -> bool:
 # split: first its continuation bytes, then its lead byte.
 _CONTINUATION_BYTES = "\\x" + "".join(f"{byte:02x}" for byte in range(0x80, 0xC0))
 _LEAD_BYTES = "\\x" + "".join(f"{byte:02x}" for byte in range(0xC0, 0x100))
-MAX_BYTES = {"summary": 50_000, "body": 150_000, "qa": 150_000, "extracted": 600_000}
+MAX_BYTES = {
+    "summary": 50_000,
+    "body": 150_000,
+    "qa": 150_000,
+    "extracted": 550_000,
+    # Each translated summary (five of them).
+    "translation": 8_000,
+}
 
 
 def _cut(text: str, max_bytes: str | int) -> str:
@@ -114,8 +141,46 @@ def _text(expression: str, part: str) -> str:
     return _cut(f"unaccent(coalesce({expression}, ''))", MAX_BYTES[part])
 
 
-def _vector(text: str, weight: str) -> str:
-    return f"setweight(to_tsvector('{CONFIG}', {text}), '{weight}')"
+def _vector(text: str, weight: str, config: str = CONFIG) -> str:
+    return f"setweight(to_tsvector('{config}', {text}), '{weight}')"
+
+
+def _translated_vector(expression: str, language: str, weight: str, part: str = "") -> str:
+    """SQL: the vector of a translation, with its language's configuration; Chinese as pairs of
+    characters, beside its words (the Latin acronyms in a Chinese title)."""
+    text = f"unaccent(coalesce({expression}, ''))"
+    if part:
+        text = _cut(text, MAX_BYTES[part])
+    if language == CHINESE:
+        return _vector(f"{text} || ' ' || repository_cjk_bigrams({text})", weight, "simple")
+    return _vector(text, weight, LANGUAGE_CONFIGS[language])
+
+
+def _translations_vector() -> str:
+    """SQL: the titles, summaries and topics of a resource in each translation language."""
+    parts = []
+    for language in TRANSLATION_LANGUAGES:
+        title, summary, name = (column(f, language) for f in ("title", "summary", "name"))
+        topics = _TOPIC_NAMES.replace("t.name", f"t.{name}")
+        parts += [
+            _translated_vector(f"r.{title}", language, "A"),
+            _translated_vector(f"r.{summary}", language, "B", "translation"),
+            _translated_vector(topics, language, "B"),
+        ]
+    return "\n  || ".join(parts)
+
+
+def cjk_bigrams(text: str) -> str:
+    """The runs of Chinese characters of `text` as overlapping pairs ("数据完整性" gives "数据 据完
+    完整 整性"; a lone character stays itself): how Chinese is indexed and searched, the same as
+    the SQL function `repository_cjk_bigrams` (migration 0014)."""
+    pairs = []
+    for run in _CJK_RUN.findall(text or ""):
+        pairs += [run[i : i + 2] for i in range(max(len(run) - 1, 1))]
+    return " ".join(pairs)
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 _TOPIC_NAMES = """(SELECT string_agg(t.name, ' ')
@@ -136,7 +201,8 @@ SELECT r.id,
   {_vector("unaccent(concat_ws(' ', r.title, r.reference_number, r.isbn))", "A")}
   || {_vector(_text("r.summary", "summary"), "B")}
   || {_vector(f"unaccent(coalesce({_TOPIC_NAMES}, ''))", "B")}
-  || {_vector(_text("r.body", "body"), "C")} AS metadata,
+  || {_vector(_text("r.body", "body"), "C")}
+  || {_translations_vector()} AS metadata,
   {_vector(_text(_QA_TEXT, "qa"), "B")}
   || {_vector(_cut(f"coalesce({_EXTRACTED_TEXT}, '')", MAX_BYTES["extracted"]), "D")} AS content
 FROM repository_resource r
@@ -472,13 +538,33 @@ def _tsquery(query: str, *, phrases: bool = True, expand: bool = False):
                 for unit in units
             ],
         )
+        in_language = _in_page_language(query, "plain")
+        if in_language is not None:
+            combined |= in_language
         return _Once(combined, output_field=SearchQueryField())
     tsquery = SearchQuery(
         Func(Value(query), function="unaccent"), config=CONFIG, search_type="websearch"
     )
+    in_language = _in_page_language(query, "websearch")
+    if in_language is not None:
+        tsquery |= in_language
     if not phrases:
         tsquery = _WithoutPhrases(tsquery)
     return _Once(tsquery, output_field=SearchQueryField())
+
+
+def _in_page_language(query: str, search_type: str) -> SearchQuery | None:
+    """The query as the page's language reads it (its stemmer; pairs of characters for
+    Chinese), to be found beside the English reading; None on an English page."""
+    language = page_language()
+    if language == CHINESE:
+        pairs = cjk_bigrams(query)
+        return SearchQuery(Value(pairs), config="simple", search_type="plain") if pairs else None
+    config = LANGUAGE_CONFIGS.get(language, CONFIG)
+    if config == CONFIG:
+        return None
+    unaccented = Func(Value(query), function="unaccent")
+    return SearchQuery(unaccented, config=config, search_type=search_type)
 
 
 # --- Synonyms and spellings -------------------------------------------------------------------
@@ -770,7 +856,9 @@ def _words(query: str) -> list[str]:
 def fold(text: str) -> str:
     """Text as the SQLite search compares it: lower case, without accents, hyphens as spaces
     (registered as the SQL function `portal_fold` on SQLite connections, see repository.apps)."""
-    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    # The marks only: Arabic, Chinese, Cyrillic and Greek letters stay.
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return plain.lower().replace("-", " ")
 
 
@@ -860,7 +948,10 @@ def _sqlite_has(term: str, user) -> Q:
             answer=_Fold("qa_items__answer"),
             text=_Fold("files__extracted_text"),
         ).filter(Q(question__contains=word) | Q(answer__contains=word) | Q(text__contains=word))
-        topics = Resource.objects.annotate(topic=_Fold("topics__name")).filter(topic__contains=word)
+        # Topics by their names in English and in the page's language.
+        topics = Resource.objects.annotate(topic=_Fold(_with_translation("topics__name"))).filter(
+            topic__contains=word
+        )
         condition &= (
             Q(f_title__contains=word)
             | Q(f_reference__contains=word)
@@ -873,11 +964,21 @@ def _sqlite_has(term: str, user) -> Q:
     return condition
 
 
+def _with_translation(field: str):
+    """The source text and its translation in the page's language, as one text (`field` may
+    follow a relation: `topics__name`)."""
+    language = page_language()
+    if language not in TRANSLATION_LANGUAGES:
+        return F(field)
+    translation = Coalesce(column(field, language), Value(""), output_field=models.TextField())
+    return Concat(field, Value(" "), translation, output_field=models.TextField())
+
+
 def _sqlite_filter(queryset: QuerySet[Resource], query: str, user) -> QuerySet[Resource]:
     queryset = queryset.annotate(
-        f_title=_Fold("title"),
+        f_title=_Fold(_with_translation("title")),
         f_reference=_Fold("reference_number"),
-        f_summary=_Fold("summary"),
+        f_summary=_Fold(_with_translation("summary")),
         f_body=_Fold("body"),
     )
     for unit in search_units(query):
@@ -904,7 +1005,7 @@ def _sqlite_rank(query: str):
             )
         return condition
 
-    in_title, in_summary = all_in("title"), all_in("summary")
+    in_title, in_summary = all_in(_with_translation("title")), all_in(_with_translation("summary"))
     if not in_title:  # nothing to compare (a query of punctuation only)
         return Value(RECORD_WORTH, output_field=FloatField())
     return Case(

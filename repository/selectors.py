@@ -33,6 +33,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.cache import content_versions
+from accounts.content_languages import Text, page_language, translated, translation_columns
 from repository.access_requests import access_requests_of_user
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
@@ -176,7 +177,11 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     visible = _visible(user)
     filterset = ResourceFilter(params, queryset=visible)
     valid = filterset.is_valid()
-    topics = list(Topic.objects.only("slug", "name", "parent_id", "order"))
+    topics = list(
+        Topic.objects.only(
+            "slug", "name", "parent_id", "order", *translation_columns(Topic, "name")
+        )
+    )
     conditions = filterset.conditions() if valid else {}
     found, corrected, some_words = 0, "", False
     if query and valid:
@@ -688,8 +693,11 @@ def _topic_options(topics: list[Topic]) -> list[tuple[str, str, int]]:
         children.setdefault(topic.parent_id, []).append(topic)
     options = []
     for parent in children.get(None, []):
-        options.append((parent.slug, parent.name, 0))
-        options += [(child.slug, child.name, 1) for child in children.get(parent.pk, [])]
+        options.append((parent.slug, translated(parent, "name").value, 0))
+        options += [
+            (child.slug, translated(child, "name").value, 1)
+            for child in children.get(parent.pk, [])
+        ]
     return options
 
 
@@ -712,11 +720,13 @@ def _suggestions(params: QueryDict, counted: _Counted, facets: list[Facet]) -> l
 
 @dataclass
 class Edition:
-    """The files of one language."""
+    """The files of one language; `title`, what a file without a title of its own is called:
+    the resource's title in the edition's language, else the source (in `title.language`)."""
 
     language: str
     name: str
     files: list[ResourceFile]
+    title: Text | None = None
 
 
 @dataclass
@@ -812,7 +822,7 @@ def resource_detail(*, resource: Resource, user) -> ResourceDetail:
         resource=resource,
         can_open=can_open,
         preview=_preview(resource),
-        editions=_editions(files),
+        editions=_editions(files, resource),
         qa_items=qa_items,
         superseded_by=list(resource.superseded_by.all()),
         supersedes=supersedes,
@@ -832,17 +842,28 @@ def _preview(resource: Resource) -> str:
     return ""
 
 
-def _editions(files: list[ResourceFile]) -> list[Edition]:
-    """The files grouped by language, languages in the order their first file comes."""
+def _editions(files: list[ResourceFile], resource: Resource) -> list[Edition]:
+    """The files grouped by language: the edition in the page's language first (a Spanish page
+    offers the Spanish file first), then the others in the order their first file comes."""
     names = dict(LanguageCode.choices)
     editions: dict[str, Edition] = {}
     for file in files:
         edition = editions.setdefault(
             file.language,
-            Edition(language=file.language, name=str(names.get(file.language, "")), files=[]),
+            Edition(
+                language=file.language,
+                name=str(names.get(file.language, "")),
+                files=[],
+                # Files name Chinese "zh"; the columns, "zh-hans".
+                title=translated(
+                    resource, "title", "zh-hans" if file.language == "zh" else file.language
+                ),
+            ),
         )
         edition.files.append(file)
-    return list(editions.values())
+    # The page's language, as files name it: zh-hans is "zh".
+    page = page_language().split("-")[0]
+    return sorted(editions.values(), key=lambda edition: edition.language != page)
 
 
 def access_notice(*, resource: Resource, user) -> str:
@@ -873,7 +894,12 @@ def topic_detail(*, slug: str) -> Topic:
     return (
         Topic.objects.select_related("parent")
         .prefetch_related(
-            Prefetch("children", queryset=Topic.objects.only("slug", "name", "parent_id"))
+            Prefetch(
+                "children",
+                queryset=Topic.objects.only(
+                    "slug", "name", "parent_id", *translation_columns(Topic, "name")
+                ),
+            )
         )
         .get(slug=slug)
     )

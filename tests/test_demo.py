@@ -191,3 +191,23 @@ def test_demo_reports_compare_two_marathons_by_region():
     assert participants.count() == 60
     assert all(user.full_name.startswith("Demo participant") for user in participants)
     assert not any(user.has_usable_password() for user in participants)
+
+
+def test_the_flagship_programmes_their_editions_and_resources_are_translated(client):
+    seed_demo()
+    from events.demo_translations import seed_demo_translations
+
+    assert seed_demo_translations() == seed_demo_translations()
+    for slug in ("virtual-cgmp-training-marathon", "week-of-quality"):
+        for event in Event.objects.filter(programme__slug=slug):
+            assert event.title_fr and event.title_es and event.title_ar, event.slug
+    assert Resource.objects.exclude(title_ar=None).exclude(title_ar="").count() >= 5
+    demo = Event.objects.get(slug="virtual-cgmp-training-marathon-demo")
+    assert (
+        demo.title_fr
+        == f"Marathon virtuel de formation aux BPF (cGMP) {demo.start.year} (démonstration)"
+    )
+    html = client.get("/fr/resources/who-gmp-main-principles-trs-986-annex-2/").content.decode()
+    assert "Bonnes pratiques de fabrication de l’OMS pour les produits pharmaceutiques" in html
+    html = client.get("/fr/programmes/week-of-quality/").content.decode()
+    assert "<h1>Semaine de la qualité</h1>" in html

@@ -18,6 +18,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.cache import ContentAdminMixin
+from accounts.content_languages import TranslationsAdminMixin
 from events.admin.base import URL_FIELDS, csv_response, local, zone
 from events.admin.forms import (
     AttendanceImportForm,
@@ -39,7 +40,7 @@ from events.services import (
 )
 
 
-class SessionInline(admin.StackedInline):
+class SessionInline(TranslationsAdminMixin, admin.StackedInline):
     """The agenda: one block per session (title; start and end side by side; topic and
     speakers), which fits a laptop's screen where a table row of six fields did not."""
 
@@ -57,7 +58,7 @@ class SessionInline(admin.StackedInline):
         return super().get_queryset(request).prefetch_related("speakers")
 
 
-class QuestionInline(admin.StackedInline):
+class QuestionInline(TranslationsAdminMixin, admin.StackedInline):
     model = Question
     fields = ("label", "help_text", ("kind", "required", "order"), "choices")
     ordering = ("order", "pk")
@@ -75,7 +76,7 @@ class InvitationInline(admin.StackedInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(ContentAdminMixin, admin.ModelAdmin):
+class ProgrammeAdmin(TranslationsAdminMixin, ContentAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "order", "editions")
     list_editable = ("order",)
     search_fields = ("name", "summary")
@@ -104,7 +105,7 @@ class SpeakerAdmin(ContentAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ContentAdminMixin, admin.ModelAdmin):
+class EventAdmin(TranslationsAdminMixin, ContentAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     form = EventAdminForm
     inlines = (SessionInline, QuestionInline, InvitationInline)
@@ -383,7 +384,7 @@ class EventAdmin(ContentAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(ContentAdminMixin, admin.ModelAdmin):
+class SessionAdmin(TranslationsAdminMixin, ContentAdminMixin, admin.ModelAdmin):
     """Details of one session (description, related resources); the agenda's times are edited
     on its event, where they are read in the event's time zone."""
 

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.content_languages import TranslationsAdminMixin, translation_columns
 from events.admin.base import ReadOnlyAdminMixin
 from events.admin.forms import MessageAdminForm, MessageSendForm
 from events.emails import email_delivery_send
@@ -30,7 +31,7 @@ from events.models import EmailDelivery, Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(TranslationsAdminMixin, admin.ModelAdmin):
     """Messages to the registrants of one event: written and previewed as drafts, sent once
     after a confirmation, then read-only with the delivery of each email. Only staff who may send
     messages (events.send_message, held by Event managers) see them at all."""
@@ -97,7 +98,9 @@ class MessageAdmin(admin.ModelAdmin):
         return self.DRAFT_FIELDS if obj is None or obj.is_draft else self.SENT_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None or obj.is_draft else self.SENT_FIELDS
+        if obj is None or obj.is_draft:
+            return ()
+        return (*self.SENT_FIELDS, *translation_columns(Message))
 
     def get_queryset(self, request):
         # The frozen list of recipients can be long; the pages show its count instead.
@@ -119,6 +122,11 @@ class MessageAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in self.DRAFT_FIELDS}
+        data["translations"] = {
+            name: form.cleaned_data[name]
+            for name in translation_columns(Message)
+            if name in form.cleaned_data
+        }
         try:
             if change:
                 message_update(message=obj, **data)

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.content_languages import translated
 from repository.models import Resource, ResourceFile
 
 register = template.Library()
@@ -129,8 +130,9 @@ def resource_json_ld(*, resource: Resource, url: str, languages: list[str]) -> d
     data = {
         "@context": "https://schema.org",
         "@type": schema_type,
-        "name": resource.title,
-        "description": resource.summary,
+        # As the page shows them: in its language, or the source.
+        "name": translated(resource, "title").value,
+        "description": translated(resource, "summary").value,
         "url": url,
         "inLanguage": languages,
     }

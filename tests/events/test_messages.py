@@ -825,3 +825,88 @@ def test_a_reply_to_address_that_is_not_one_is_refused(manager_client):
     assert response.status_code == 200
     assert "reply_to" in response.context["adminform"].form.errors
     assert not Message.objects.exists()
+
+
+# --- one version per language -------------------------------------------------------------------
+
+
+def test_each_recipient_gets_the_version_in_their_language_or_the_source(
+    manager_client, django_capture_on_commit_callbacks
+):
+    event = EventFactory(title="Regulatory Week", title_fr="Semaine réglementaire")
+    french = RegistrationFactory(event=event, user__preferred_language="fr")
+    spanish = RegistrationFactory(event=event, user__preferred_language="es")
+    english = RegistrationFactory(event=event, user__preferred_language="en")
+    response = manager_client.post(
+        ADD,
+        {
+            "event": event.pk,
+            "recipients": "confirmed",
+            "subject": "Room changed",
+            "body": "Room **B12**.",
+            "subject_fr": "Changement de salle",
+            "body_fr": "Salle **B12**.",
+            # A subject alone is no version: the Spanish recipient gets the source.
+            "subject_es": "Cambio de sala",
+        },
+    )
+    assert response.status_code == 302
+    message = Message.objects.get()
+    assert (message.subject, message.subject_fr) == ("Room changed", "Changement de salle")
+
+    preview = manager_client.get(reverse("admin:events_message_preview", args=[message.pk]))
+    versions = preview.context["preview"]["versions"]
+    assert [(v["language"], v["subject"]) for v in versions] == [
+        ("en", "Room changed"),
+        ("fr", "Changement de salle"),
+    ]
+    html = preview.content.decode()
+    assert "Salle <strong>B12</strong>." in html and "Room <strong>B12</strong>." in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send(message)
+    by_person = {email.to[0]: email for email in mail.outbox}
+    to_french = by_person[french.user.email]
+    assert to_french.subject == "Changement de salle"
+    assert "Salle **B12**." in to_french.body and "Room" not in to_french.body
+    assert "Semaine réglementaire" in to_french.body
+    assert '<div lang="fr"><p>Salle <strong>B12</strong>.</p></div>' in to_french.alternatives[0][0]
+    for registration in (spanish, english):
+        email = by_person[registration.user.email]
+        assert email.subject == "Room changed" and "Room **B12**." in email.body
+        assert '<div lang="en"><p>Room' in email.alternatives[0][0]
+
+
+def test_a_sent_message_keeps_its_versions_as_sent(
+    manager_client, django_capture_on_commit_callbacks
+):
+    event = EventFactory()
+    RegistrationFactory(event=event)
+    message = draft(event)
+    message_update(
+        message=message,
+        event=event,
+        recipients="confirmed",
+        subject="Change of room",
+        body="See you **soon**.",
+        translations={"subject_fr": "Changement de salle", "body_fr": "À bientôt."},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        send(message)
+    change = manager_client.get(reverse("admin:events_message_change", args=[message.pk]))
+    assert 'name="body_fr"' not in change.content.decode()
+    assert "À bientôt." in change.content.decode()
+
+
+def test_registration_emails_name_the_event_in_the_recipients_language(
+    client, django_capture_on_commit_callbacks
+):
+    event = EventFactory(title="Week of Quality", title_fr="Semaine de la qualité", capacity=5)
+    user = UserFactory(preferred_language="fr")
+    client.force_login(user)
+    # The page's language stays active after the request: restored with the override's end.
+    with translation.override("fr"), django_capture_on_commit_callbacks(execute=True):
+        assert client.post(event.get_absolute_url(), {"consent": "on"}).status_code == 302
+    (email,) = mail.outbox
+    assert "Semaine de la qualité" in email.subject
+    assert "Semaine de la qualité" in email.body and "Week of Quality" not in email.body

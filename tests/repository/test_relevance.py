@@ -47,6 +47,11 @@ def records(db):
             publication_date=date(record["year"], 1, 1),
             status="published",
             published_at=timezone.now(),
+            **{
+                f"{field}_{language}": text
+                for language, fields in record.get("translations", {}).items()
+                for field, text in fields.items()
+            },
         )
         for name in record["topics"]:
             topic, _ = Topic.objects.get_or_create(slug=slugify(name), defaults={"name": name})
@@ -59,6 +64,16 @@ def test_the_record_people_mean_is_in_the_first_three(client, records, query, ex
     response = client.get("/en/resources/", {"q": query})
     first_three = [resource.slug for resource in response.context["result"].page.object_list[:3]]
     assert expected in first_three, (query, first_three)
+
+
+@pytest.mark.parametrize(
+    "case", [case for case in DATA["queries"] if case.get("language")], ids=lambda c: c["query"]
+)
+def test_a_query_in_french_or_spanish_finds_the_translated_record(client, settings, records, case):
+    settings.LANGUAGES = [("en", "English"), ("fr", "French"), ("es", "Spanish")]
+    response = client.get(f"/{case['language']}/resources/", {"q": case["query"]})
+    first_three = [resource.slug for resource in response.context["result"].page.object_list[:3]]
+    assert set(case["expect"]) & set(first_three), (case["query"], first_three)
 
 
 def test_the_cases_are_the_benchmarks_own():
