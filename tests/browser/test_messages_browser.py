@@ -58,8 +58,8 @@ def test_write_preview_send_and_see_the_delivery(page, live_server, mailoutbox):
     page.goto(f"/admin/events/message/add/?event={event.pk}")
     check_admin_page(page)
     page.get_by_label("Send to").select_option("confirmed")
-    page.get_by_label("Subject").fill("Bring your laptop")
-    page.get_by_label("Message").fill("Please bring **a laptop** on day one.")
+    page.get_by_label("Subject:", exact=True).fill("Bring your laptop")
+    page.get_by_label("Message:", exact=True).fill("Please bring **a laptop** on day one.")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r"/preview/$"))
     assert page.get_by_text(

@@ -188,9 +188,20 @@ def test_the_email_is_in_the_recipients_language_with_the_text_as_written(
     assert "Bonjour Awa," in to_french.body
     assert "de l’équipe organisatrice en raison de votre inscription" in to_french.body
     assert "Page de l’événement" in to_french.body
-    assert '<html lang="fr">' in to_french.alternatives[0][0]
+    assert '<html lang="fr" dir="ltr">' in to_french.alternatives[0][0]
     assert "Dear Ben," in to_english.body
     assert "Event page:" in to_english.body
+
+
+def test_an_email_to_an_arabic_reader_reads_right_to_left(django_capture_on_commit_callbacks):
+    event = EventFactory()
+    arabic = RegistrationFactory(event=event, user__preferred_language="ar")
+    message = draft(event, subject="Room changed", body="Room **B12** changed.")
+    with django_capture_on_commit_callbacks(execute=True):
+        send(message)
+
+    (email,) = [email for email in mail.outbox if email.to == [arabic.user.email]]
+    assert '<html lang="ar" dir="rtl">' in email.alternatives[0][0]
 
 
 # --- once, and only once --------------------------------------------------------------------------
