@@ -1280,7 +1280,13 @@ def main_prod() -> int:
         mixed_production=mixed_production,
         mixed_made=mixed_made,
     )
-    finish(passes, queries, mixed_queries)
+    return report(info, data, passes, (queries, mixed_queries), previous, load_before, started)
+
+
+def report(info, data, passes: Passes, counted, previous, load_before, started) -> int:
+    """The shares and queries of every run, bench/RESULTS.md (or RESULTS-prod.md) written; the
+    exit code: 1 on a failed request or a wrong registration storm."""
+    finish(passes, *counted)
     passed = write_results(
         info,
         data,
@@ -1291,7 +1297,10 @@ def main_prod() -> int:
     )
     log(f"wrote {RESULTS} in {(time.monotonic() - started) / 60:.1f} min")
     if not passed:
-        print(f"\nBENCHMARK FAILED: see {RESULTS}", file=sys.stderr)
+        print(
+            f"\nBENCHMARK FAILED: failed requests or a wrong registration storm; see {RESULTS}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -1401,23 +1410,7 @@ def main() -> int:
         small=small,
         small_mixed=small_mixed,
     )
-    finish(passes, queries, mixed_queries)
-    passed = write_results(
-        info,
-        data,
-        passes,
-        previous,
-        (load_before, os.getloadavg()[0]),
-        time.monotonic() - started,
-    )
-    log(f"wrote {RESULTS} in {(time.monotonic() - started) / 60:.1f} min")
-    if not passed:
-        print(
-            f"\nBENCHMARK FAILED: failed requests or a wrong registration storm; see {RESULTS}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    return report(info, data, passes, (queries, mixed_queries), previous, load_before, started)
 
 
 if __name__ == "__main__":
