@@ -6,15 +6,11 @@ actions show `error.message` and change nothing.
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.exceptions import MessageError
 
-class EventsError(Exception):
+
+class EventsError(MessageError):
     """An error whose message is meant for the person who asked (translated, plain text)."""
-
-    default_message = _("This could not be done.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
 
 
 class RegistrationError(EventsError):

@@ -21,6 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.exceptions import MessageError
 from repository.models import AccessRequest, Resource, ResourceFile
 
 # How long a grant opens its file.
@@ -29,12 +30,8 @@ GRANT_DAYS = 30
 MAX_PENDING = 10
 
 
-class AccessRequestError(Exception):
+class AccessRequestError(MessageError):
     default_message = _("The request could not be sent.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
 
 
 class AlreadyOpen(AccessRequestError):
