@@ -216,3 +216,23 @@ class PersonalDataExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FacetIndex(models.Model):
+    """The bitsets from which a list counts its facets (accounts.facet_index), built for one
+    version of the content; one row per list and visibility ("repository:public", "events")."""
+
+    name = models.CharField(max_length=50, unique=True)
+    version = models.BigIntegerField()
+    # When something changes by the clock alone (an embargo ends, an event ends): the bitsets
+    # are not used from then on.
+    valid_until = models.DateTimeField(null=True)
+    data = models.BinaryField()
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("facet index")
+        verbose_name_plural = _("facet indexes")
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version})"

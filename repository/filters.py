@@ -51,13 +51,17 @@ class ResourceFilter(django_filters.FilterSet):
     def filter_condition(self, queryset, name, value):
         return queryset.filter(self.condition(name, value))
 
-    def conditions(self) -> dict[str, Q]:
-        """The active filters, each as a condition on Resource (once the filterset is valid)."""
+    def active(self) -> dict[str, object]:
+        """The active filters and their cleaned values (once the filterset is valid)."""
         return {
-            name: self.condition(name, value)
+            name: value
             for name, value in self.form.cleaned_data.items()
             if value not in EMPTY_VALUES
         }
+
+    def conditions(self) -> dict[str, Q]:
+        """The active filters, each as a condition on Resource (once the filterset is valid)."""
+        return {name: self.condition(name, value) for name, value in self.active().items()}
 
     @staticmethod
     def condition(name: str, value) -> Q:

@@ -546,33 +546,6 @@ class SynonymGroup(models.Model):
             )
 
 
-class FacetCount(models.Model):
-    """How many resources each option of the repository list's filters gives when no filter is
-    active and no search words, for the public and for staff: counted once after the content
-    changes (repository.facets), so that the list does not count every resource each time.
-
-    Each row is one value of one part (`kind_year`, `topic`, `topic_group`, `audience`,
-    `product_area`, `region`, `language`), as the list's statement counts them. The rows hold for
-    the content version they were counted for, until `valid_until` (the next embargo to end)."""
-
-    visibility = models.CharField(max_length=10)
-    part = models.CharField(max_length=20)
-    # NULL, not "": the statement gives no year for a resource without one (not counted).
-    value = models.CharField(max_length=200, null=True)  # noqa: DJ001
-    key2 = models.CharField(max_length=20, null=True)  # noqa: DJ001
-    count = models.PositiveIntegerField()
-    version = models.BigIntegerField()
-    valid_until = models.DateTimeField(null=True)
-
-    class Meta:
-        verbose_name = _("facet count")
-        verbose_name_plural = _("facet counts")
-        indexes = [models.Index(fields=["visibility"])]
-
-    def __str__(self) -> str:
-        return f"{self.visibility} {self.part} {self.value}: {self.count}"
-
-
 class SearchWord(models.Model):
     """A word of the titles and summaries of public resources, with how many use it: what a
     search that finds nothing suggests instead of a misspelt word (repository.search,

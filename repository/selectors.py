@@ -32,12 +32,11 @@ from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.http import QueryDict
 from django.utils import timezone
 
-from accounts.cache import content_versions
 from accounts.content_languages import Text, page_language, translated, translation_columns
+from accounts.facet_index import Bitsets, stored_bitsets
 from repository.access_requests import access_requests_of_user
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
-    FacetCount,
     LanguageCode,
     QAItem,
     Resource,
@@ -163,11 +162,11 @@ def search_words(*, params: QueryDict) -> str:
 def resource_list(*, params: QueryDict, user) -> ResourceList:
     """The filtered, searched, sorted and paginated list.
 
-    One statement (see `_count`) works out the total, every facet and the ids of the page from
-    the visible resources that match the search words: each facet counts the resources its
-    options would give together with the search words and every *other* active filter, so the
-    number of queries never grows with the data, and no row of the matching resources leaves the
-    database but those of the page.
+    Each facet counts the resources its options would give together with the search words and
+    every *other* active filter. The counts come from the list's bitsets (`resource_bitsets`,
+    built once per content version): a few microseconds whatever the filters, no row read but
+    the page's. While they are outdated, one statement (see `_count`) counts instead. Either
+    way the number of queries never grows with the data.
     """
     params = params.copy()
     query = search_words(params=params)
@@ -186,6 +185,8 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     found, corrected, some_words = 0, "", False
     if query and valid:
         query, found, corrected, some_words = _searched(visible, query, user)
+    bitsets = stored_resource_bitsets(user) if valid and found <= SEARCH_CAP else None
+    counted: _Counted | _FromBitsets | None
     if found > SEARCH_CAP:
         # Words found in thousands of documents: the best SEARCH_CAP of those that pass the
         # filters are the list, and the facets give no counts (they would read every match).
@@ -200,18 +201,33 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
         page = paginator.get_page(params.get("page"))
         page.object_list = _page_resources(list(page.object_list), query, user)
         counted = None
-    elif valid and not query and not conditions and (stored := stored_facet_counts(user)):
-        # The whole list: its counts were counted after the last change of the content.
-        counted = _Counted(rows=stored)
+    elif bitsets is not None:
+        matched = (
+            list(_ordered(visible, query, user, sort).values_list("pk", flat=True))
+            if query and found
+            else []
+        )
+        counted = _FromBitsets(
+            bitsets,
+            _filter_masks(bitsets, filterset.active()),
+            bitsets.of_ids(matched) if query else bitsets.everything,
+        )
         paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
         page = paginator.get_page(params.get("page"))
         start = (page.number - 1) * PAGE_SIZE
-        ordered = visible.order_by(*ORDERINGS[sort]).values_list("pk", flat=True)
-        page.object_list = _page_resources(list(ordered[start : start + PAGE_SIZE]), query, user)
+        passing = counted.within()
+        if query:
+            # At most SEARCH_CAP matches, in the order asked for: those that pass the filters.
+            ids = [pk for pk in matched if bitsets.holds(pk, passing)][start : start + PAGE_SIZE]
+        elif sort == "newest":
+            ids = bitsets.ids_in_order(passing, start, start + PAGE_SIZE)
+        else:
+            ordered = visible.filter(*conditions.values()).order_by(*ORDERINGS[sort])
+            ids = list(ordered.values_list("pk", flat=True)[start : start + PAGE_SIZE])
+        page.object_list = _page_resources(ids, query, user)
     else:
-        stored = stored_facet_counts(user) if valid and not query and len(conditions) == 1 else None
         counted = (
-            _count(visible, query, user, sort, conditions, _page_offset(params.get("page")), stored)
+            _count(visible, query, user, sort, conditions, _page_offset(params.get("page")))
             if valid
             else _Counted()
         )
@@ -219,7 +235,11 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
         paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
         page = paginator.get_page(params.get("page"))
         page.object_list = _page_resources(counted.page, query, user)
-    facets = _facets(params, visible, query, counted, filterset, topics) if valid else []
+    facets = (
+        _facets(params, counted, filterset, topics, _years(counted, visible, query))
+        if valid
+        else []
+    )
     no_results = counted is not None and paginator.count == 0
     suggestions = _suggestions(params, counted, facets) if valid and no_results else []
     return ResourceList(
@@ -356,6 +376,21 @@ class _Counted:
     def total(self) -> int:
         return self.count()
 
+    def facet_counts(self, name: str, *, but: str, topics: list[Topic]) -> dict[str, int]:
+        if name == "type":
+            return self.counts("kind_year", but=but)
+        if name == "year":
+            return self.counts("kind_year", but=but, key=1)
+        if name == "topic":
+            slugs = {str(topic.pk): topic.slug for topic in topics}
+            counts: dict[str, int] = {}
+            for part in ("topic", "topic_group"):
+                for topic, n in self.counts(part, but=but).items():
+                    slug = slugs.get(topic)
+                    counts[slug] = max(counts.get(slug, 0), n)
+            return counts
+        return self.counts(name, but=but)
+
 
 def _ordered(visible: QuerySet, query: str, user, sort: str) -> QuerySet:
     queryset = search_filter(queryset=visible, query=query, user=user)
@@ -371,19 +406,13 @@ def _count(
     sort: str,
     conditions: dict[str, Q],
     offset: int,
-    stored: dict[str, list[tuple]] | None = None,
 ) -> _Counted:
     """One statement: the matching resources (`m`: id, kind, year, place in the order, whether
     each passes each active filter) are found once, then grouped by kind and year, joined to the
     rows that tie them to the values of each facet on a relation, and the page cut from them.
 
     Only the resources that pass all the active filters but one at most can count in a facet, so
-    `m` holds only those. With one filter and the counts of the whole list (`stored`), that
-    filter's own facet comes from them and `m` is only what passes the filter."""
-    if stored is not None and len(conditions) == 1:
-        ((name, condition),) = conditions.items()
-        counted = _count(visible.filter(condition), query, user, sort, {}, offset)
-        return _with_stored(counted, name, stored)
+    `m` holds only those."""
     if len(conditions) >= 2:
         visible = visible.filter(
             reduce(
@@ -514,62 +543,121 @@ def _count(
     return counted
 
 
-def _with_stored(counted: _Counted, name: str, stored: dict[str, list[tuple]]) -> _Counted:
-    """The counts of a list with one active filter, `name`: those of the list itself (what
-    passes it), and, left without it, those of the whole list (`stored`)."""
-    rows: dict[str, list[tuple]] = {}
-    for part in set(counted.rows) | set(stored):
-        filtered = {(row[0], row[1]): row[2] for row in counted.rows.get(part, [])}
-        whole = {(row[0], row[1]): row[2] for row in stored.get(part, [])}
-        rows[part] = [
-            (value, key2, filtered.get((value, key2), 0), whole.get((value, key2), 0))
-            for value, key2 in {**whole, **filtered}
-        ]
-    return _Counted(names=[name], rows=rows, page=counted.page)
+def _filter_masks(bitsets: Bitsets, active: dict[str, object]) -> dict[str, int]:
+    """The resources that pass each active filter, as bitsets: the condition of
+    `ResourceFilter.condition` (a broad topic has its narrower topics' resources too, see
+    `resource_bitsets`)."""
+    masks = {}
+    for name, value in active.items():
+        key = str(value)
+        if name == "year":
+            # A year that is not a whole number matches nothing, as in SQL.
+            key = str(int(value)) if value == int(value) else ""
+        masks[name] = bitsets.mask(name, key)
+    return masks
 
 
-def stored_facet_counts(user) -> dict[str, list[tuple]] | None:
-    """The counts of the whole list for this visitor (public or staff) as the list's statement
-    gives them, if they were counted for the current content and no embargo has ended since;
-    else None (the list counts for itself, and a new count is asked for)."""
-    visibility = FACET_VISIBILITY_STAFF if user.is_staff else FACET_VISIBILITY_PUBLIC
-    rows = list(
-        FacetCount.objects.filter(visibility=visibility).values_list(
-            "part", "value", "key2", "count", "version", "valid_until"
+class _FromBitsets:
+    """The counts of a list from its bitsets: what passes the search words (`base`) and each
+    active filter (`filters`)."""
+
+    def __init__(self, bitsets: Bitsets, filters: dict[str, int], base: int):
+        self.bitsets = bitsets
+        self.filters = filters
+        self.base = base
+
+    def within(self, but: str = "") -> int:
+        passing = self.base
+        for name, mask in self.filters.items():
+            if name != but:
+                passing &= mask
+        return passing
+
+    def count(self, *, but: str = "") -> int:
+        return self.within(but).bit_count()
+
+    @property
+    def total(self) -> int:
+        return self.count()
+
+    def facet_counts(self, name: str, *, but: str, topics: list[Topic]) -> dict[str, int]:
+        return self.bitsets.counts(name, self.within(but))
+
+    def years(self, visible: QuerySet, query: str) -> set[str]:
+        years = self.bitsets.values("year")
+        if query:
+            # The years from the first to the last of the visible resources.
+            numbers = [int(year) for year in years]
+            return {str(year) for year in range(min(numbers), max(numbers) + 1)} if years else set()
+        # The years of what passes every active filter but one at most, as `_count` gives.
+        counted = (
+            reduce(operator.or_, [self.within(name) for name in self.filters])
+            if self.filters
+            else self.base
         )
-    )
-    if not rows:
-        return None
-    version, valid_until = rows[0][4], rows[0][5]
+        return {year for year in years if self.bitsets.mask("year", year) & counted}
+
+
+def _years(counted: _Counted | _FromBitsets | None, visible: QuerySet, query: str) -> set[str]:
+    if isinstance(counted, _FromBitsets):
+        return counted.years(visible, query)
+    # With search words, the years from the first to the last of the visible resources (two
+    # reads of an index), whatever the words find: a chosen year stays in the list.
+    if query:
+        span = visible.order_by().aggregate(
+            first=Min("publication_year"), last=Max("publication_year")
+        )
+        if span["first"] is None:
+            return set()
+        return {str(year) for year in range(span["first"], span["last"] + 1)}
+    rows = counted.rows.get("kind_year", []) if counted is not None else []
+    return {year for _kind, year, *_counts in rows if year}
+
+
+def resource_bitsets_name(user) -> str:
+    visibility = FACET_VISIBILITY_STAFF if user.is_staff else FACET_VISIBILITY_PUBLIC
+    return f"repository:{visibility}"
+
+
+def stored_resource_bitsets(user) -> Bitsets | None:
+    """The list's bitsets for this visitor (public or staff), if they were built for the current
+    content and no embargo has ended since; else None (the list counts for itself, and a new
+    build is asked for)."""
     from repository.tasks import facet_counts_refresh_ask
 
-    if valid_until is not None and valid_until <= timezone.now():
-        facet_counts_refresh_ask()
-        return None
-    current = content_versions()["repository"]
-    if current is None:
-        return None
-    if version != current:
-        # Counted for other content, or the cache lost its versions (Redis restarted): a new
-        # count is asked for (at most once a minute), so that lists stop counting for
-        # themselves.
-        facet_counts_refresh_ask()
-        return None
-    stored: dict[str, list[tuple]] = {}
-    for part, value, key2, count, _version, _until in rows:
-        if part != "none":
-            stored.setdefault(part, []).append((value, key2, count))
-    return stored
+    return stored_bitsets(
+        resource_bitsets_name(user), area="repository", ask=facet_counts_refresh_ask
+    )
 
 
-def whole_list_counts(*, user) -> dict[str, list[tuple]]:
-    """The counts of the whole list (no search words, no filter) for this visitor: what
-    `stored_facet_counts` gives back once they are stored."""
-    counted = _count(_visible(user), "", user, "newest", {}, 0)
-    return {
-        part: [(value, key2, count) for value, key2, count in rows]
-        for part, rows in counted.rows.items()
+def resource_bitsets(*, user) -> Bitsets:
+    """The bitsets of the list for this visitor (public or staff): every resource they may see,
+    newest first, and for each facet's value the resources that have it. A broad topic has
+    the resources of its narrower topics too. Six queries, whatever the filters asked later."""
+    rows = list(
+        _visible(user).order_by(*ORDERINGS["newest"]).values_list("pk", "kind", "publication_year")
+    )
+    topics = {topic.pk: topic for topic in Topic.objects.only("slug", "parent_id")}
+
+    def topic_pairs():
+        tied = Resource.topics.through.objects.values_list("resource_id", "topic_id")
+        for resource, topic in tied.iterator(chunk_size=10000):
+            yield resource, topics[topic].slug
+            if topics[topic].parent_id is not None:
+                yield resource, topics[topics[topic].parent_id].slug
+
+    def related(name: str):
+        through, key = RELATED_FACETS[name]
+        owner = "resource_id"
+        return through.objects.values_list(owner, key).iterator(chunk_size=10000)
+
+    values = {
+        "type": ((pk, kind) for pk, kind, _year in rows),
+        "year": ((pk, str(year)) for pk, _kind, year in rows if year is not None),
+        "topic": topic_pairs(),
+        **{name: related(name) for name in ("audience", "product_area", "language", "region")},
     }
+    return Bitsets.build([pk for pk, _kind, _year in rows], values)
 
 
 def _page_resources(pks: list[int], query: str, user) -> list[Resource]:
@@ -615,34 +703,19 @@ def _with_languages(resources: list[Resource]) -> list[Resource]:
 
 def _facets(
     params: QueryDict,
-    visible: QuerySet,
-    query: str,
-    counted: _Counted | None,
+    counted: _Counted | _FromBitsets | None,
     filterset: ResourceFilter,
     topics: list[Topic],
+    years: set[str],
 ) -> list[Facet]:
     """The facets and their options; each option with the number of resources it gives, or
     None when that is not counted (`counted` is None: a search capped at SEARCH_CAP)."""
     selected = {name: params.get(name, "") for name in FACETS}
-    slugs = {str(topic.pk): topic.slug for topic in topics}
     facets = []
 
     def facet(name: str, options: list[tuple[str, str, int]]):
         but = name if selected[name] else ""
-        if counted is None:
-            counts = None
-        elif name == "type":
-            counts = counted.counts("kind_year", but=but)
-        elif name == "year":
-            counts = counted.counts("kind_year", but=but, key=1)
-        elif name == "topic":
-            counts = {}
-            for part in ("topic", "topic_group"):
-                for topic, n in counted.counts(part, but=but).items():
-                    slug = slugs.get(topic)
-                    counts[slug] = max(counts.get(slug, 0), n)
-        else:
-            counts = counted.counts(name, but=but)
+        counts = None if counted is None else counted.facet_counts(name, but=but, topics=topics)
         facets.append(
             Facet(
                 name=name,
@@ -667,19 +740,7 @@ def _facets(
     facet("topic", _topic_options(topics))
     for name in ("audience", "product_area", "language"):
         facet(name, choices(name))
-    # With search words, the years from the first to the last of the visible resources (two
-    # reads of an index), whatever the words find: a chosen year stays in the list.
-    if query:
-        span = visible.order_by().aggregate(
-            first=Min("publication_year"), last=Max("publication_year")
-        )
-        years = (
-            {str(year) for year in range(span["first"], span["last"] + 1)}
-            if span["first"] is not None
-            else set()
-        )
-    else:
-        years = {year for _kind, year, *_counts in counted.rows.get("kind_year", []) if year}
+    years = set(years)
     if selected["year"].isdigit():
         years.add(selected["year"])
     facet("year", [(year, year, 0) for year in sorted(years, reverse=True)])

@@ -28,13 +28,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.cache import content_changed, content_versions
+from accounts.facet_index import store_bitsets
 from accounts.ratelimits import visitor_key
 from repository.extraction import text_extraction_queue
 from repository.models import (
     AccessLevel,
     Audience,
     DownloadEvent,
-    FacetCount,
     LanguageCode,
     ProductArea,
     Region,
@@ -77,23 +77,18 @@ def facet_counts_refresh_queue() -> None:
         logger.exception("Could not queue the count of the list's facets")
 
 
-@transaction.atomic
 def facet_counts_refresh() -> int:
-    """Count the facets of the whole repository list, for the public and for staff, and keep
-    them (FacetCount), for the content version of now and until the next embargo ends;
-    returns how many rows were stored."""
+    """Build the bitsets from which the repository list counts its facets
+    (repository.selectors.resource_bitsets), for the public and for staff, and keep them for the
+    content version of now and until the next embargo ends; returns how many lists were kept."""
     from django.contrib.auth.models import AnonymousUser
 
-    from repository.selectors import (
-        FACET_VISIBILITY_PUBLIC,
-        FACET_VISIBILITY_STAFF,
-        whole_list_counts,
-    )
+    from repository.selectors import resource_bitsets, resource_bitsets_name
 
-    # The version is read first: a change while counting makes these counts old at once.
+    # The version is read first: a change while building makes these bitsets old at once.
     version = content_versions()["repository"]
     if version is None:
-        return 0  # the cache is unreachable: nobody could tell the counts current
+        return 0  # the cache is unreachable: nobody could tell the bitsets current
     now = timezone.now()
     valid_until = (
         Resource.objects.filter(embargo_until__gt=now)
@@ -103,33 +98,14 @@ def facet_counts_refresh() -> int:
     )
     staff = AnonymousUser()
     staff.is_staff = True
-    rows = []
-    for visibility, user in (
-        (FACET_VISIBILITY_PUBLIC, AnonymousUser()),
-        (FACET_VISIBILITY_STAFF, staff),
-    ):
-        counted = whole_list_counts(user=user)
-        # A first row that stands for the whole list, so that an empty list is stored too.
-        parts = [("none", None, None, 0)] + [
-            (part, value, key2, count)
-            for part, values in counted.items()
-            for value, key2, count in values
-        ]
-        rows += [
-            FacetCount(
-                visibility=visibility,
-                part=part,
-                value=value,
-                key2=key2,
-                count=count,
-                version=version,
-                valid_until=valid_until,
-            )
-            for part, value, key2, count in parts
-        ]
-    FacetCount.objects.all().delete()
-    FacetCount.objects.bulk_create(rows)
-    return len(rows)
+    for user in (AnonymousUser(), staff):
+        store_bitsets(
+            resource_bitsets_name(user),
+            resource_bitsets(user=user),
+            version=version,
+            valid_until=valid_until,
+        )
+    return 2
 
 
 def _search_index_update(ids: list[int]) -> None:

@@ -1,6 +1,7 @@
-"""The counts of the repository list's facets, kept after each change of the content
-(repository.services.facet_counts_refresh): the list reads them instead of counting every
-resource, and gives exactly what counting would, whatever the filters."""
+"""The counts of the repository list's facets, from the bitsets kept after each change of the
+content (repository.services.facet_counts_refresh): the list reads them instead of counting every
+resource, and gives exactly what counting would, whatever the filters, search words, sort and
+page."""
 
 from datetime import timedelta
 
@@ -9,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from accounts.models import FacetIndex
 from repository import services
-from repository.models import FacetCount, Resource
+from repository.models import Resource
 from tests.factories import ResourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +35,17 @@ URLS = [
     {"type": "guidance", "audience": "regulator"},
     {"type": "guidance", "year": "2023", "language": "es"},
     {"type": "tool", "year": "2021"},  # nothing: the suggestions count without each filter
+    {"topic": "quality-systems", "audience": "manufacturer", "year": "2023"},
+    {"topic": "unknown-topic"},
+    {"page": "99"},  # past the end: the last page
+    {"type": "guidance", "sort": "title"},
+    {"audience": "regulator", "sort": "downloads", "page": "2"},
+    # Search words: the matches, then the filters and counts over them.
+    {"q": "quality"},
+    {"q": "integrity", "language": "fr"},
+    {"q": "audit", "sort": "newest"},
+    {"q": "guideline", "type": "tool"},
+    {"q": "nothingmatcheshere"},
 ]
 
 
@@ -73,7 +86,7 @@ def test_the_whole_list_reads_the_kept_counts_instead_of_counting(client, catalo
     with CaptureQueriesContext(connection) as queries:
         client.get(LIST)
     statements = " ".join(query["sql"] for query in queries)
-    assert "repository_facetcount" in statements
+    assert "accounts_facetindex" in statements
     assert "WITH m " not in statements  # the counting statement did not run
 
 
@@ -101,10 +114,10 @@ def test_counts_are_not_trusted_while_the_cache_cannot_say_they_are_current(
     services.facet_counts_refresh()
     ResourceFactory(title="Added without a service")  # no content version change
     monkeypatch.setattr(
-        "repository.selectors.content_versions", lambda: {"events": None, "repository": None}
+        "accounts.facet_index.content_versions", lambda: {"events": None, "repository": None}
     )
     assert client.get(LIST).context["result"].total == 4
-    assert FacetCount.objects.exists()
+    assert FacetIndex.objects.exists()
 
 
 def test_counts_lost_with_the_cache_are_counted_again_once_asked(client, catalogue):
@@ -120,5 +133,32 @@ def test_counts_lost_with_the_cache_are_counted_again_once_asked(client, catalog
     with CaptureQueriesContext(connection) as later:
         assert client.get(LIST).context["result"].total == 3
     statements = " ".join(query["sql"] for query in later)
-    assert "repository_facetcount" in statements
+    assert "accounts_facetindex" in statements
     assert "WITH m " not in statements
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"type": "guidance"},
+        {"topic": "quality-systems", "audience": "regulator"},
+        {"q": "quality", "language": "es"},
+        {"year": "2023", "page": "2"},
+    ],
+)
+def test_filtered_lists_count_from_the_kept_bitsets(client, catalogue, params):
+    """Whatever the filters, the counts come from the kept bitsets: the counting statement
+    does not run, and the filters add no query to the list (or the search) without them."""
+    services.facet_counts_refresh()
+    unfiltered = {name: value for name, value in params.items() if name in ("q", "page")}
+    client.get(LIST, unfiltered)  # what a process reads once (the synonyms, the vocabulary)
+    with CaptureQueriesContext(connection) as whole:
+        client.get(LIST, unfiltered)
+    with CaptureQueriesContext(connection) as filtered:
+        client.get(LIST, params)
+    statements = " ".join(query["sql"] for query in filtered)
+    assert "accounts_facetindex" in statements
+    assert "WITH m " not in statements
+    # (A search is logged once per visitor, words and filters: writes are not compared.)
+    reads = [query for query in filtered if query["sql"].startswith("SELECT")]
+    assert len(reads) <= len([query for query in whole if query["sql"].startswith("SELECT")])
