@@ -157,6 +157,20 @@ class Bitsets:
         return cls(ids, masks, header["meta"])
 
 
+class Total:
+    """What a paginator counts for a list counted from bitsets: `total` items, whose page is
+    fetched apart."""
+
+    def __init__(self, total: int):
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key):
+        return []
+
+
 def stored_bitsets(
     name: str, *, area: str, ask: Callable[[], None], now: datetime | None = None
 ) -> Bitsets | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 
 from django.core.paginator import Page, Paginator
+from django.core.validators import EMPTY_VALUES
 from django.db.models import (
     Count,
     OuterRef,
@@ -24,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.content_languages import translated, translation_columns
+from accounts.facet_index import Bitsets, Total, stored_bitsets
 from events.filters import EventFilter, event_search_condition
 from events.models import (
     Event,
@@ -39,6 +42,7 @@ from repository.models import Resource, Topic
 from repository.search import search_correction
 
 PAGE_SIZE = 12
+EVENT_BITSETS = "events"  # the name of the list's bitsets (accounts.facet_index)
 
 # facet parameter -> the value it is grouped by in the database
 FACET_FIELDS = {
@@ -108,12 +112,19 @@ def event_list(*, params: QueryDict, user) -> EventList:
     """The filtered, paginated list, upcoming first (soonest first) or the archive (latest first).
 
     Each facet counts the events its options would give together with every *other* active
-    filter, in one grouped query per facet, so the number of queries never grows with the data.
+    filter: from the list's bitsets (`event_bitsets`, built once per content version), else, while
+    they are outdated, in one grouped query per facet. Either way the number of queries never
+    grows with the data.
     """
     params = params.copy()
     when = event_list_when(params=params)
     params["when"] = when
     base = _visible_events(user)
+    bitsets = stored_event_bitsets()
+    if bitsets is not None:
+        filterset = EventFilter(params, queryset=base)
+        if filterset.is_valid():
+            return _event_list_from_bitsets(bitsets, base, params, filterset, when)
     corrected = ""
     listed = _listed(base, params, when)
     query = listed.filterset.form.cleaned_data.get("q", "") if listed.valid else ""
@@ -137,6 +148,130 @@ def event_list(*, params: QueryDict, user) -> EventList:
     )
 
 
+class _EventMasks:
+    """The events that pass the search words and "open for registration" (`passing`), and each
+    facet's active filter (`filters`, "when" among them), as bitsets."""
+
+    def __init__(self, bitsets: Bitsets, base: QuerySet, cleaned: dict, query: str):
+        self.bitsets = bitsets
+        passing = bitsets.everything
+        if query:
+            found = base.filter(event_search_condition(query)).values_list("pk", flat=True)
+            passing &= bitsets.of_ids(found)
+        if cleaned.get("open") is not None:
+            opened = Event.objects.open_for_registration().values_list("pk", flat=True)
+            opened_mask = bitsets.of_ids(opened)
+            passing &= opened_mask if cleaned["open"] else bitsets.everything ^ opened_mask
+        self.passing = passing
+        self.filters = {}
+        for name in ("when", *FACET_FIELDS):
+            value = cleaned.get(name)
+            if value in EMPTY_VALUES:
+                continue
+            key = str(value)
+            if name == "year":
+                # A year that is not a whole number matches nothing, as in SQL.
+                key = str(int(value)) if value == int(value) else ""
+            self.filters[name] = bitsets.mask(name, key)
+
+    def within(self, but: str = "", **instead: int) -> int:
+        filters = {**self.filters, **instead}
+        passing = self.passing
+        for name, mask in filters.items():
+            if name != but:
+                passing &= mask
+        return passing
+
+
+def _event_list_from_bitsets(
+    bitsets: Bitsets, base: QuerySet, params: QueryDict, filterset: EventFilter, when: str
+) -> EventList:
+    query = filterset.form.cleaned_data.get("q", "")
+    masks = _EventMasks(bitsets, base, filterset.form.cleaned_data, query)
+    corrected = ""
+
+    def past_matches() -> int:
+        if not query or when != "upcoming":
+            return 0
+        return masks.within(when=bitsets.mask("when", "past")).bit_count()
+
+    total, past = masks.within().bit_count(), past_matches()
+    if query and not total and not past:
+        # Nothing, upcoming or past, has these words: the closest words that the portal knows.
+        corrected = search_correction(query)
+        if corrected:
+            params["q"] = query = corrected
+            filterset = EventFilter(params, queryset=base)
+            filterset.is_valid()
+            masks = _EventMasks(bitsets, base, filterset.form.cleaned_data, query)
+            total, past = masks.within().bit_count(), past_matches()
+    paginator = Paginator(Total(total), PAGE_SIZE)
+    page = paginator.get_page(params.get("page"))
+    start = (page.number - 1) * PAGE_SIZE
+    ids = bitsets.ids_in_order(masks.within(), start, start + PAGE_SIZE, reverse=when == "past")
+    events = Event.objects.filter(pk__in=ids).select_related("programme").with_seats_taken()
+    found = {event.pk: event for event in events}
+    page.object_list = [found[pk] for pk in ids if pk in found]
+
+    def counts(name: str) -> dict[str, int]:
+        return bitsets.counts(name, masks.within(but=name))
+
+    years = sorted(bitsets.values("year"), key=int, reverse=True)
+    return EventList(
+        filterset=filterset,
+        page=page,
+        facets=_facets(params, base, filterset, counts=counts, years=years),
+        when=when,
+        total=total,
+        past_matches=past,
+        corrected=corrected,
+    )
+
+
+def stored_event_bitsets() -> Bitsets | None:
+    """The list's bitsets, if they were built for the current content and no event has ended
+    since; else None (the list counts for itself, and a new build is asked for)."""
+    from events.tasks import event_bitsets_refresh_ask
+
+    return stored_bitsets(EVENT_BITSETS, area="events", ask=event_bitsets_refresh_ask)
+
+
+def event_bitsets(*, now: datetime | None = None) -> tuple[Bitsets, datetime | None]:
+    """The bitsets of the list: every published event, soonest first, and for each facet's value
+    (and "upcoming" and "past" as of `now`) the events that have it; a broad topic has the
+    events of its narrower topics too. With the time they hold until: the end of the first
+    upcoming event to end, when it moves to the archive."""
+    now = now or timezone.now()
+    events = Event.objects.published().order_by("start", "pk")
+    rows = list(events.values_list("pk", "programme__slug", "format", "region", "edition_year"))
+    upcoming = set(events.upcoming(now).values_list("pk", flat=True))
+    valid_until = events.upcoming(now).order_by("end").values_list("end", flat=True).first()
+    topics = {topic.pk: topic for topic in Topic.objects.only("slug", "parent_id")}
+
+    def topic_pairs():
+        for event, topic in Event.topics.through.objects.values_list("event_id", "topic_id"):
+            yield event, topics[topic].slug
+            if topics[topic].parent_id is not None:
+                yield event, topics[topics[topic].parent_id].slug
+
+    def related(field: str, target: str):
+        through = Event._meta.get_field(field).remote_field.through
+        return through.objects.values_list("event_id", f"{target}__code")
+
+    values = {
+        "when": ((pk, "upcoming" if pk in upcoming else "past") for pk, *_row in rows),
+        "programme": ((pk, slug) for pk, slug, *_row in rows),
+        "format": ((pk, row[1]) for pk, *row in rows),
+        "region": ((pk, row[2]) for pk, *row in rows),
+        "year": ((pk, str(row[3])) for pk, *row in rows if row[3] is not None),
+        "topic": topic_pairs(),
+        "audience": related("audiences", "audience"),
+        "product_area": related("product_areas", "productarea"),
+        "language": related("languages", "language"),
+    }
+    return Bitsets.build([pk for pk, *_row in rows], values), valid_until
+
+
 @dataclass
 class _Listed:
     filterset: EventFilter
@@ -152,7 +287,8 @@ def _listed(base: QuerySet, params: QueryDict, when: str) -> _Listed:
     queryset = (
         queryset.select_related("programme")
         .with_seats_taken()
-        .order_by("-start" if when == "past" else "start", "pk")
+        # The archive is the list in reverse: latest first.
+        .order_by(*(("-start", "-pk") if when == "past" else ("start", "pk")))
     )
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
@@ -218,12 +354,21 @@ def _counts(base: QuerySet, filterset: EventFilter, name: str) -> dict[str, int]
     return {str(value): n for value, n in rows if value is not None}
 
 
-def _facets(params: QueryDict, base: QuerySet, filterset: EventFilter) -> list[Facet]:
+def _facets(
+    params: QueryDict,
+    base: QuerySet,
+    filterset: EventFilter,
+    *,
+    counts: Callable[[str], dict[str, int]] | None = None,
+    years: list[str] | None = None,
+) -> list[Facet]:
+    """The facets and their options, each option with the number of events it gives: from
+    `counts` (the bitsets), else counted with SQL."""
     selected = {name: params.get(name, "") for name in FACET_FIELDS}
     facets = []
 
     def facet(name: str, options: list[tuple[str, str, int]]):
-        counts = _counts(base, filterset, name)
+        counted = counts(name) if counts else _counts(base, filterset, name)
         facets.append(
             Facet(
                 name=name,
@@ -232,7 +377,7 @@ def _facets(params: QueryDict, base: QuerySet, filterset: EventFilter) -> list[F
                     FacetOption(
                         value=value,
                         label=str(label),
-                        count=counts.get(value, 0),
+                        count=counted.get(value, 0),
                         selected=selected[name] == value,
                         level=level,
                     )
@@ -250,8 +395,10 @@ def _facets(params: QueryDict, base: QuerySet, filterset: EventFilter) -> list[F
         facet(
             name, [(value, label, 0) for value, label in filterset.filters[name].extra["choices"]]
         )
-    years = sorted(base.order_by().values_list("edition_year", flat=True).distinct(), reverse=True)
-    facet("year", [(str(year), str(year), 0) for year in years])
+    if years is None:
+        found = base.order_by().values_list("edition_year", flat=True).distinct()
+        years = [str(year) for year in sorted(found, reverse=True)]
+    facet("year", [(year, year, 0) for year in years])
     return facets
 
 

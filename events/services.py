@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -15,7 +16,8 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.cache import content_changed
+from accounts.cache import content_changed, content_versions
+from accounts.facet_index import store_bitsets
 from accounts.ratelimits import Limit
 from events.emails import email_queue
 from events.exceptions import (
@@ -42,7 +44,41 @@ from events.models import (
 )
 from events.times import in_zone, zone_label
 
+logger = logging.getLogger(__name__)
+
 COPIED_M2M_FIELDS = ("audiences", "product_areas", "topics", "languages", "partners")
+
+
+def events_changed() -> None:
+    """The events' content changed: a new content version (the kept parts of pages showing it
+    are not read again), and the list's bitsets built again once the transaction commits."""
+    content_changed("events")
+    transaction.on_commit(event_bitsets_refresh_queue)
+
+
+def event_bitsets_refresh_queue() -> None:
+    from events.tasks import refresh_event_bitsets
+
+    try:
+        refresh_event_bitsets.enqueue()
+    except Exception:
+        # The list then counts for itself until the next change; nothing is lost.
+        logger.exception("Could not queue a build of the event list's bitsets")
+
+
+def event_bitsets_refresh() -> int:
+    """Build the bitsets from which the event list counts its facets
+    (events.selectors.event_bitsets) and keep them for the content version of now, until the
+    next event ends; returns how many lists were kept."""
+    from events.selectors import EVENT_BITSETS, event_bitsets
+
+    # The version is read first: a change while building makes these bitsets old at once.
+    version = content_versions()["events"]
+    if version is None:
+        return 0  # the cache is unreachable: nobody could tell the bitsets current
+    bitsets, valid_until = event_bitsets()
+    store_bitsets(EVENT_BITSETS, bitsets, version=version, valid_until=valid_until)
+    return 1
 
 
 def _shift_days(value: datetime | None, *, days: int, tz: zoneinfo.ZoneInfo) -> datetime | None:
@@ -171,7 +207,7 @@ def event_copy_as_next_edition(*, event: Event, start_date: date, user=None) -> 
             ),
             single_object=True,
         )
-    content_changed("events")
+    events_changed()
     return copy
 
 
@@ -190,7 +226,7 @@ def event_publish(*, event: Event) -> Event:
         event.status, event.published_at = previous
         raise
     event.save(update_fields=["status", "published_at", "updated_at"])
-    content_changed("events")
+    events_changed()
     return event
 
 
@@ -215,7 +251,7 @@ def event_update(
     the capacity was raised. Returns the registrations confirmed from the waiting list."""
     with transaction.atomic():
         event.save()
-        content_changed("events")
+        events_changed()
         return _event_changed(
             event=event,
             changed=set(changed),
@@ -248,7 +284,7 @@ def event_banner_renditions_update(*, event: Event) -> None:
     event.banner_width = width
     event.banner_height = height
     event.save(update_fields=["banner_renditions", "banner_width", "banner_height", "updated_at"])
-    content_changed("events")
+    events_changed()
 
 
 # --- Registrations ------------------------------------------------------------------------------

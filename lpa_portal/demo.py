@@ -8,7 +8,9 @@ from accounts.demo import seed_demo_accounts
 from accounts.groups import staff_groups_sync
 from events.demo import seed_demo_events
 from events.demo_translations import seed_demo_translations
+from events.services import event_bitsets_refresh
 from repository.demo import seed_demo_repository
+from repository.services import facet_counts_refresh
 
 
 @transaction.atomic
@@ -24,4 +26,7 @@ def seed_demo() -> dict[str, int]:
     counts["users"] = get_user_model().objects.count()
     for area in AREAS:
         content_changed(area)
+    # The lists' bitsets, for these versions (else the lists count with SQL until a change).
+    facet_counts_refresh()
+    event_bitsets_refresh()
     return counts

@@ -33,7 +33,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.content_languages import Text, page_language, translated, translation_columns
-from accounts.facet_index import Bitsets, stored_bitsets
+from accounts.facet_index import Bitsets, Total, stored_bitsets
 from repository.access_requests import access_requests_of_user
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
@@ -212,7 +212,7 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
             _filter_masks(bitsets, filterset.active()),
             bitsets.of_ids(matched) if query else bitsets.everything,
         )
-        paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
+        paginator = Paginator(Total(counted.total), PAGE_SIZE)
         page = paginator.get_page(params.get("page"))
         start = (page.number - 1) * PAGE_SIZE
         passing = counted.within()
@@ -232,7 +232,7 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
             else _Counted()
         )
         # The statement chose the page by the paginator's rules: the same page as this one.
-        paginator = Paginator(_Sized(counted.total), PAGE_SIZE)
+        paginator = Paginator(Total(counted.total), PAGE_SIZE)
         page = paginator.get_page(params.get("page"))
         page.object_list = _page_resources(counted.page, query, user)
     facets = (
@@ -313,19 +313,6 @@ def log_search(
     """Log a search on its first page, anonymously (see repository.search.search_query_log)."""
     if query and params.get("page", "1") in ("", "1"):
         search_query_log(query=query, results=total, filters=filters, visitor=visitor)
-
-
-class _Sized:
-    """What the paginator counts: `total` items, of which the page's are fetched apart."""
-
-    def __init__(self, total: int):
-        self.total = total
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __getitem__(self, key):
-        return []
 
 
 # A page number past the last one gives the last page (as Paginator.get_page does).

@@ -8,7 +8,9 @@ benchmark data (emails @bulk.example, slugs bulk-…).
 from django.core.management.base import BaseCommand
 
 from accounts.cache import AREAS, content_changed
+from events.services import event_bitsets_refresh
 from lpa_portal.bulk import Scale, seed_bulk
+from repository.services import facet_counts_refresh
 
 
 class Command(BaseCommand):
@@ -32,4 +34,7 @@ class Command(BaseCommand):
         created = seed_bulk(scale=scale, quiet=options["quiet"])
         for area in AREAS:
             content_changed(area)
+        # The lists' bitsets, for these versions (else the lists count with SQL until a change).
+        facet_counts_refresh()
+        event_bitsets_refresh()
         self.stdout.write(", ".join(f"{count} {name}" for name, count in created.items()))
