@@ -168,6 +168,19 @@ class EventQuerySet(models.QuerySet):
         invitation): the list's "open for registration" filter."""
         return self.registration_open(now).filter(registration_mode__in=Event.SELF_SERVICE_MODES)
 
+    def for_cards(self):
+        """What an event's card shows (lists, the home page, programme pages, searches): the
+        event with its programme and confirmed seats; the long texts (the descriptions and
+        their translations) stay in the database."""
+        from accounts.content_languages import translation_columns
+
+        long_texts = ["description", *translation_columns(Event, "description")]
+        return (
+            self.select_related("programme")
+            .defer(*long_texts, *(f"programme__{field}" for field in long_texts))
+            .with_seats_taken()
+        )
+
     def with_seats_taken(self):
         """Each event with `seats_taken_count` (its confirmed registrations), read by
         `Event.seats_taken()` instead of a query per event."""

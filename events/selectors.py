@@ -209,7 +209,7 @@ def _event_list_from_bitsets(
     page = paginator.get_page(params.get("page"))
     start = (page.number - 1) * PAGE_SIZE
     ids = bitsets.ids_in_order(masks.within(), start, start + PAGE_SIZE, reverse=when == "past")
-    events = Event.objects.filter(pk__in=ids).select_related("programme").with_seats_taken()
+    events = Event.objects.filter(pk__in=ids).for_cards()
     found = {event.pk: event for event in events}
     page.object_list = [found[pk] for pk in ids if pk in found]
 
@@ -285,8 +285,7 @@ def _listed(base: QuerySet, params: QueryDict, when: str) -> _Listed:
     valid = filterset.is_valid()
     queryset = filterset.qs if valid else base.none()
     queryset = (
-        queryset.select_related("programme")
-        .with_seats_taken()
+        queryset.for_cards()
         # The archive is the list in reverse: latest first.
         .order_by(*(("-start", "-pk") if when == "past" else ("start", "pk")))
     )
@@ -306,7 +305,7 @@ class EventSearchPreview:
 
 def event_search_preview(*, query: str, user, limit: int) -> EventSearchPreview:
     found = _visible_events(user).filter(event_search_condition(query))
-    found = found.select_related("programme").with_seats_taken()
+    found = found.for_cards()
     upcoming = found.upcoming().order_by("start", "pk")
     past = found.past().order_by("-start", "pk")
     counts = {"upcoming": upcoming.count(), "past": past.count()}
@@ -470,11 +469,7 @@ def programmes_with_next_edition(*, now: datetime | None = None) -> list[Program
     )
     programmes = list(Programme.objects.annotate(next_edition_id=Subquery(following)))
     ids = [programme.next_edition_id for programme in programmes if programme.next_edition_id]
-    editions = (
-        Event.objects.filter(pk__in=ids).select_related("programme").with_seats_taken().in_bulk()
-        if ids
-        else {}
-    )
+    editions = Event.objects.filter(pk__in=ids).for_cards().in_bulk() if ids else {}
     for programme in programmes:
         programme.next_edition = editions.get(programme.next_edition_id)
     return programmes
@@ -821,8 +816,7 @@ def upcoming_events(*, limit: int, exclude: list[int] | None = None) -> list[Eve
         Event.objects.filter(status=Event.Status.PUBLISHED)
         .upcoming()
         .exclude(pk__in=exclude or [])
-        .select_related("programme")
-        .with_seats_taken()
+        .for_cards()
         .order_by("start")[:limit]
     )
 
