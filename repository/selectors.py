@@ -190,16 +190,25 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
     if found > SEARCH_CAP:
         # Words found in thousands of documents: the best SEARCH_CAP of those that pass the
         # filters are the list, and the facets give no counts (they would read every match).
-        ids = search_best_ids(
-            queryset=visible.filter(*conditions.values()),
-            query=query,
-            user=user,
-            ordering=ORDERINGS[sort][1:] if sort == "relevance" else ORDERINGS[sort],
-            cap=SEARCH_CAP,
-        )
-        paginator = Paginator(ids, PAGE_SIZE)
-        page = paginator.get_page(params.get("page"))
-        page.object_list = _page_resources(list(page.object_list), query, user)
+        def best(cap: int) -> list[int]:
+            return search_best_ids(
+                queryset=visible.filter(*conditions.values()),
+                query=query,
+                user=user,
+                ordering=ORDERINGS[sort][1:] if sort == "relevance" else ORDERINGS[sort],
+                cap=cap,
+            )
+
+        if conditions:
+            paginator = Paginator(best(SEARCH_CAP), PAGE_SIZE)
+            page = paginator.get_page(params.get("page"))
+            ids = list(page.object_list)
+        else:
+            # All SEARCH_CAP pass: only the best up to the end of the page are read.
+            paginator = Paginator(Total(SEARCH_CAP), PAGE_SIZE)
+            page = paginator.get_page(params.get("page"))
+            ids = best(page.end_index())[page.start_index() - 1 :]
+        page.object_list = _page_resources(ids, query, user)
         counted = None
     elif bitsets is not None:
         matched = (
