@@ -843,16 +843,28 @@ def resource_detail(*, resource: Resource, user) -> ResourceDetail:
         ),
         # Repository is the lower layer: events are reached through the reverse relations
         # only, and filtered with plain field lookups.
+        # Of the events and sessions, what their links say: the title (in each language), the
+        # date and the address.
         Prefetch(
             "events",
             queryset=events.objects.filter(status="published")
-            .select_related("programme")
+            .only("pk", "slug", "start", "title", *translation_columns(events, "title"))
             .order_by("-start"),
         ),
         Prefetch(
             "sessions",
             queryset=sessions.objects.filter(event__status="published")
             .select_related("event")
+            .only(
+                "pk",
+                "start",
+                "event_id",
+                "title",
+                *translation_columns(sessions, "title"),
+                "event__slug",
+                "event__title",
+                *(f"event__{name}" for name in translation_columns(events, "title")),
+            )
             .order_by("-start"),
         ),
     )
