@@ -351,9 +351,14 @@ class AgendaItem:
     start: datetime  # in the event's time zone
     end: datetime
     zone: str = ""  # the event's zone after the time: 'CEST', 'UTC+5:45'
-    # The moments as the page's `<time datetime>` gives them (in the active time zone).
+    # What the page prints of the times, worked out once: the wall-clock times in the event's
+    # zone ('09:00'), and the moments as `<time datetime>` gives them (in the active zone).
+    clock_start: str = ""
+    clock_end: str = ""
     iso_start: str = ""
     iso_end: str = ""
+    # The session's topic under its title, unless the title says it already.
+    subtitle: Topic | None = None
     speakers: list[Speaker] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)  # those the visitor may see
     visitor_start: datetime | None = None  # in the visitor's time zone, when it differs
@@ -522,11 +527,14 @@ def _event_terms(event: Event) -> dict[str, list]:
         links = getattr(Event, kind).through.objects.filter(event=event)
         parts.append(links.annotate(**columns).values_list(*columns))
     rows = parts[0].union(*parts[1:], all=True).order_by("kind", "term_order", "term_name")
+    topic_columns = ["name", *_NAME_TRANSLATIONS]
     terms: dict[str, list] = {kind: [] for kind in _TERMS}
     for kind, _order, name, *translations in rows:
         model = _TERMS[kind][1]
         if model is Topic:
-            term = Topic(name=name, **dict(zip(_NAME_TRANSLATIONS, translations, strict=True)))
+            # As the ORM loads a row (its other columns deferred): Topic(**columns) would work
+            # out the default of every other column, in each language.
+            term = Topic.from_db(rows.db, topic_columns, [name, *translations])
         elif model is Partner:
             term = Partner(name=name)
         else:
@@ -553,14 +561,17 @@ def event_agenda(
     speakers, resources = speakers or {}, resources or {}
     items = []
     for session in sessions:
-        start = in_zone(session.start, zone)
+        start, end, topic = in_zone(session.start, zone), in_zone(session.end, zone), session.topic
         item = AgendaItem(
             session=session,
             start=start,
-            end=in_zone(session.end, zone),
+            end=end,
             zone=zone_short(session.start, zone),
+            clock_start=f"{start:%H:%M}",
+            clock_end=f"{end:%H:%M}",
             iso_start=timezone.localtime(session.start).isoformat(),
             iso_end=timezone.localtime(session.end).isoformat(),
+            subtitle=topic if topic and topic.name.lower() not in session.title.lower() else None,
             speakers=speakers.get(session.pk, []),
             resources=resources.get(session.pk, []),
         )
