@@ -389,12 +389,8 @@ def event_page(*, event: Event, user, visitor_zone: str, url: str) -> EventPage:
     """Everything the event's page shows beside the event itself, in four queries whatever its
     size: the sessions, their speakers, the resources of the sessions and of the event (only
     those the visitor may see: `Resource.objects.visible_to`), and its taxonomy and partners."""
-    sessions = list(
-        Session.objects.filter(event=event)
-        .select_related("topic")
-        .defer(*(f"topic__{name}" for name in ("description", *_TOPIC_DESCRIPTIONS)))
-    )
-    speakers = _session_speakers(sessions)
+    sessions = list(Session.objects.filter(event=event).select_related("topic"))
+    speakers = _session_speakers(event) if sessions else {}
     resources = _event_resources(event=event, sessions=sessions, user=user)
     terms = _event_terms(event)
     agenda = event_agenda(
@@ -422,17 +418,11 @@ def event_page(*, event: Event, user, visitor_zone: str, url: str) -> EventPage:
     )
 
 
-_TOPIC_DESCRIPTIONS = translation_columns(Topic, "description")
-
-
-def _session_speakers(sessions: list[Session]) -> dict[int, list[Speaker]]:
+def _session_speakers(event: Event) -> dict[int, list[Speaker]]:
     """Session pk -> its speakers by name; a speaker of several sessions is one object."""
-    if not sessions:
-        return {}
     links = (
-        Session.speakers.through.objects.filter(session__in=[session.pk for session in sessions])
+        Session.speakers.through.objects.filter(session__event=event)
         .select_related("speaker")
-        .defer("speaker__photo")
         .order_by("speaker__name", "speaker_id")
     )
     speakers: dict[int, Speaker] = {}
