@@ -497,10 +497,10 @@ def _event_terms(event: Event) -> dict[str, list]:
     parts = []
     for kind, (link, model) in _TERMS.items():
         if model is Topic:
-            order, name = F("topic__order"), F("topic__name")
-            translations = [F(f"topic__{column}") for column in _NAME_TRANSLATIONS]
+            order, name = F(f"{link}__order"), F(f"{link}__name")
+            translations = [F(f"{link}__{column}") for column in _NAME_TRANSLATIONS]
         elif model is Partner:
-            order, name = Value(0), F("partner__name")
+            order, name = Value(0), F(f"{link}__name")
             translations = [no_translation] * len(_NAME_TRANSLATIONS)
         else:
             order, name = F(f"{link}__order"), F(f"{link}__code")
