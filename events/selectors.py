@@ -11,13 +11,16 @@ from itertools import groupby
 from django.core.paginator import Page, Paginator
 from django.core.validators import EMPTY_VALUES
 from django.db.models import (
+    CharField,
     Count,
+    F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    prefetch_related_objects,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
@@ -30,15 +33,17 @@ from accounts.facet_index import Bitsets, Total, stored_bitsets
 from events.filters import EventFilter, event_search_condition
 from events.models import (
     Event,
+    Partner,
     Programme,
     Registration,
     RegistrationStatus,
     RegistrationStatusChange,
     Session,
+    Speaker,
 )
 from events.structured_data import event_json_ld, json_ld_script
 from events.times import in_zone, zone_short
-from repository.models import Resource, Topic
+from repository.models import Audience, Language, ProductArea, Resource, Topic
 from repository.search import search_correction
 
 PAGE_SIZE = 12
@@ -477,50 +482,9 @@ def programmes_with_next_edition(*, now: datetime | None = None) -> list[Program
 
 def event_detail(*, slug: str, user) -> Event:
     """One event with its programme. Drafts only for staff (preview). What else its page shows
-    is read by `event_page_content`, only when that part of the page is made."""
+    is read by `event_page`, only when that part of the page is made."""
     queryset = Event.objects.all() if user.is_staff else Event.objects.published()
     return queryset.select_related("programme").get(slug=slug)
-
-
-def event_page_content(*, event: Event, user) -> Event:
-    """Read, in a fixed number of queries, everything the body of the event's page shows; of
-    its resources, only those the visitor may see."""
-    prefetch_related_objects(
-        [event],
-        Prefetch(
-            "sessions",
-            queryset=Session.objects.select_related("topic").prefetch_related(
-                "speakers", Prefetch("resources", queryset=Resource.objects.visible_to(user))
-            ),
-        ),
-        "topics",
-        "audiences",
-        "product_areas",
-        "languages",
-        "partners",
-        Prefetch("materials", queryset=Resource.objects.visible_to(user)),
-    )
-    return event
-
-
-@dataclass
-class EventPage:
-    """What the header and body of an event's page show (the same for every visitor of a kind)."""
-
-    event: Event
-    agenda: list
-    speakers: list
-    json_ld: str
-
-
-def event_page(*, event: Event, user, visitor_zone: str, url: str) -> EventPage:
-    event_page_content(event=event, user=user)
-    return EventPage(
-        event=event,
-        agenda=event_agenda(event=event, visitor_zone=visitor_zone),
-        speakers=event_speakers(event=event),
-        json_ld=json_ld_script(event_json_ld(event=event, url=url)),
-    )
 
 
 @dataclass
@@ -528,42 +492,230 @@ class AgendaItem:
     session: Session
     start: datetime  # in the event's time zone
     end: datetime
+    zone: str = ""  # the event's zone after the time: 'CEST', 'UTC+5:45'
+    # What the page prints of the times, worked out once: the wall-clock times in the event's
+    # zone ('09:00'), and the moments as `<time datetime>` gives them (in the active zone).
+    clock_start: str = ""
+    clock_end: str = ""
+    iso_start: str = ""
+    iso_end: str = ""
+    # The session's topic under its title, unless the title says it already.
+    subtitle: Topic | None = None
+    speakers: list[Speaker] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)  # those the visitor may see
     visitor_start: datetime | None = None  # in the visitor's time zone, when it differs
     visitor_end: datetime | None = None
     visitor_zone: str = ""  # 'EAT', 'UTC+5:45'
     visitor_other_day: bool = False  # the visitor's day is not the event's
 
 
-def event_agenda(*, event: Event, visitor_zone: str = "") -> list[tuple[date, list[AgendaItem]]]:
+@dataclass
+class EventPage:
+    """What the header and body of an event's page show (the same for every visitor of a kind),
+    read as lists once so that the template walks them without asking the ORM again."""
+
+    event: Event
+    sessions: list[Session]
+    agenda: list[tuple[date, list[AgendaItem]]]
+    speakers: list[Speaker]
+    topics: list[Topic]
+    audiences: list[Audience]
+    product_areas: list[ProductArea]
+    languages: list[Language]
+    partners: list[Partner]
+    materials: list[Resource]  # those the visitor may see
+    json_ld: str
+
+
+def event_page(*, event: Event, user, visitor_zone: str, url: str) -> EventPage:
+    """Everything the event's page shows beside the event itself, in four queries whatever its
+    size: the sessions, their speakers, the resources of the sessions and of the event (only
+    those the visitor may see: `Resource.objects.visible_to`), and its taxonomy and partners."""
+    sessions = list(Session.objects.filter(event=event).select_related("topic"))
+    speakers = _session_speakers(event) if sessions else {}
+    resources = _event_resources(event=event, sessions=sessions, user=user)
+    terms = _event_terms(event)
+    agenda = event_agenda(
+        event=event,
+        sessions=sessions,
+        visitor_zone=visitor_zone,
+        speakers=speakers,
+        resources=resources,
+    )
+    languages = terms["languages"]
+    return EventPage(
+        event=event,
+        sessions=sessions,
+        agenda=agenda,
+        speakers=_in_order_of_appearance(sessions, speakers),
+        topics=terms["topics"],
+        audiences=terms["audiences"],
+        product_areas=terms["product_areas"],
+        languages=languages,
+        partners=terms["partners"],
+        materials=resources.get(None, []),
+        json_ld=json_ld_script(
+            event_json_ld(event=event, url=url, languages=[language.code for language in languages])
+        ),
+    )
+
+
+def _session_speakers(event: Event) -> dict[int, list[Speaker]]:
+    """Session pk -> its speakers by name; a speaker of several sessions is one object."""
+    links = (
+        Session.speakers.through.objects.filter(session__event=event)
+        .select_related("speaker")
+        .order_by("speaker__name", "speaker_id")
+    )
+    speakers: dict[int, Speaker] = {}
+    by_session: dict[int, list[Speaker]] = {}
+    for link in links:
+        speaker = speakers.setdefault(link.speaker_id, link.speaker)
+        by_session.setdefault(link.session_id, []).append(speaker)
+    return by_session
+
+
+def _in_order_of_appearance(
+    sessions: list[Session], speakers: dict[int, list[Speaker]]
+) -> list[Speaker]:
+    """Everyone who speaks at the event, once each, in order of first appearance."""
+    seen: dict[int, Speaker] = {}
+    for session in sessions:
+        for speaker in speakers.get(session.pk, []):
+            seen.setdefault(speaker.pk, speaker)
+    return list(seen.values())
+
+
+# What a link to a resource shows: its title in the page's language and what tells editions
+# apart; not its long texts and search documents.
+_RESOURCE_LINK_FIELDS = (
+    "slug",
+    "title",
+    *translation_columns(Resource, "title"),
+    "reference_number",
+    "publication_date",
+    "publication_year",
+)
+
+
+def _event_resources(
+    *, event: Event, sessions: list[Session], user
+) -> dict[int | None, list[Resource]]:
+    """Session pk -> its resources, and None -> the event's materials: of each, those the
+    visitor may see, in the resources' order. One query (a UNION of the two links)."""
+    visible = Resource.objects.visible_to(user).only(*_RESOURCE_LINK_FIELDS).order_by()
+    links = visible.filter(events=event).annotate(
+        link_session=Value(None, output_field=IntegerField())
+    )
+    if sessions:
+        of_sessions = visible.filter(sessions__in=[session.pk for session in sessions]).annotate(
+            link_session=F("sessions")
+        )
+        links = links.union(of_sessions, all=True)
+    by_link: dict[int | None, list[Resource]] = {}
+    for resource in links.order_by("-publication_date", "title", "pk"):
+        by_link.setdefault(resource.link_session, []).append(resource)
+    return by_link
+
+
+# The event's taxonomy and partners: its relation -> the link table's column of the term, and
+# the term's model. Topics are named by staff (with translations); the vocabularies by a code
+# whose label is translated in code; partners by their name.
+_TERMS = {
+    "topics": ("topic", Topic),
+    "audiences": ("audience", Audience),
+    "product_areas": ("productarea", ProductArea),
+    "languages": ("language", Language),
+    "partners": ("partner", Partner),
+}
+_NAME_TRANSLATIONS = translation_columns(Topic, "name")
+
+
+def _event_terms(event: Event) -> dict[str, list]:
+    """The event's topics, audiences, product areas, languages and partners, each in its
+    model's order ((order, name), (order, code), name), in one query (a UNION of the five
+    link tables) instead of five."""
+    no_translation = Value(None, output_field=CharField())
+    parts = []
+    for kind, (link, model) in _TERMS.items():
+        if model is Topic:
+            order, name = F(f"{link}__order"), F(f"{link}__name")
+            translations = [F(f"{link}__{column}") for column in _NAME_TRANSLATIONS]
+        elif model is Partner:
+            order, name = Value(0), F(f"{link}__name")
+            translations = [no_translation] * len(_NAME_TRANSLATIONS)
+        else:
+            order, name = F(f"{link}__order"), F(f"{link}__code")
+            translations = [no_translation] * len(_NAME_TRANSLATIONS)
+        columns = {
+            "kind": Value(kind, output_field=CharField()),
+            "term_order": order,
+            "term_name": name,
+            **{
+                f"term_{column}": value
+                for column, value in zip(_NAME_TRANSLATIONS, translations, strict=True)
+            },
+        }
+        links = getattr(Event, kind).through.objects.filter(event=event)
+        parts.append(links.annotate(**columns).values_list(*columns))
+    rows = parts[0].union(*parts[1:], all=True).order_by("kind", "term_order", "term_name")
+    topic_columns = ["name", *_NAME_TRANSLATIONS]
+    terms: dict[str, list] = {kind: [] for kind in _TERMS}
+    for kind, _order, name, *translations in rows:
+        model = _TERMS[kind][1]
+        if model is Topic:
+            # As the ORM loads a row (its other columns deferred): Topic(**columns) would work
+            # out the default of every other column, in each language.
+            term = Topic.from_db(rows.db, topic_columns, [name, *translations])
+        elif model is Partner:
+            term = Partner(name=name)
+        else:
+            term = model(code=name)
+        terms[kind].append(term)
+    return terms
+
+
+def event_agenda(
+    *,
+    event: Event,
+    sessions: list[Session],
+    visitor_zone: str = "",
+    speakers: dict[int, list[Speaker]] | None = None,
+    resources: dict[int | None, list[Resource]] | None = None,
+) -> list[tuple[date, list[AgendaItem]]]:
     """The sessions grouped by day, as the day falls in the event's own time zone, each with the
-    visitor's time beside it where their clock says something else."""
+    visitor's time beside it where their clock says something else, and its speakers and
+    resources (session pk -> list) where given."""
     zone = event.tz
     visitor = zoneinfo.ZoneInfo(visitor_zone) if visitor_zone else None
     if visitor is not None and visitor.key == zone.key:
         visitor = None
+    speakers, resources = speakers or {}, resources or {}
     items = []
-    for session in event.sessions.all():
+    for session in sessions:
+        start, end, topic = in_zone(session.start, zone), in_zone(session.end, zone), session.topic
         item = AgendaItem(
-            session=session, start=in_zone(session.start, zone), end=in_zone(session.end, zone)
+            session=session,
+            start=start,
+            end=end,
+            zone=zone_short(session.start, zone),
+            clock_start=f"{start:%H:%M}",
+            clock_end=f"{end:%H:%M}",
+            iso_start=timezone.localtime(session.start).isoformat(),
+            iso_end=timezone.localtime(session.end).isoformat(),
+            subtitle=topic if topic and topic.name.lower() not in session.title.lower() else None,
+            speakers=speakers.get(session.pk, []),
+            resources=resources.get(session.pk, []),
         )
         if visitor is not None and session.start.astimezone(visitor).utcoffset() != (
-            item.start.utcoffset()
+            start.utcoffset()
         ):
             item.visitor_start = in_zone(session.start, visitor)
             item.visitor_end = in_zone(session.end, visitor)
             item.visitor_zone = zone_short(session.start, visitor)
-            item.visitor_other_day = item.visitor_start.date() != item.start.date()
+            item.visitor_other_day = item.visitor_start.date() != start.date()
         items.append(item)
     return [(day, list(group)) for day, group in groupby(items, key=lambda item: item.start.date())]
-
-
-def event_speakers(*, event: Event) -> list:
-    """Everyone who speaks at the event, once each, in order of first appearance."""
-    seen = {}
-    for session in event.sessions.all():
-        for speaker in session.speakers.all():
-            seen.setdefault(speaker.pk, speaker)
-    return list(seen.values())
 
 
 WHEN_LABELS = {"upcoming": _("Upcoming events"), "past": _("Past events")}

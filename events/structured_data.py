@@ -35,13 +35,16 @@ ATTENDANCE_MODE = {
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-def event_json_ld(*, event: Event, url: str) -> dict:
+def event_json_ld(*, event: Event, url: str, languages: list[str] | None = None) -> dict:
     """The event as a schema.org `Event`; `url` is the absolute address of its page.
 
     An online event's location is its public page, never the meeting link: that link is only
-    for confirmed registrants. Times carry the offset of the event's own time zone. Reads
-    `event.languages`, so prefetch them when building many.
+    for confirmed registrants. Times carry the offset of the event's own time zone.
+    `languages`: the codes of the event's languages where the caller has read them; else this
+    reads `event.languages`, so prefetch them when building many.
     """
+    if languages is None:
+        languages = [language.code for language in event.languages.all()]
     zone = event.tz
     data = {
         "@context": "https://schema.org",
@@ -57,7 +60,7 @@ def event_json_ld(*, event: Event, url: str) -> dict:
         "organizer": ORGANIZER,
         "url": url,
         "isAccessibleForFree": True,
-        "inLanguage": [language.code for language in event.languages.all()],
+        "inLanguage": languages,
     }
     if event.banner:
         data["image"] = [urljoin(url, event.banner.url)]

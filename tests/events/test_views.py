@@ -9,10 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from repository.models import Audience
+from events.models import Partner
+from repository.models import Audience, Language, ProductArea
 from tests.factories import (
     EventFactory,
     ProgrammeFactory,
+    ResourceFactory,
     SessionFactory,
     SpeakerFactory,
     TopicFactory,
@@ -348,7 +350,14 @@ def test_list_query_count_does_not_grow_with_the_data(
 def test_detail_query_count_does_not_grow_with_sessions(client, django_assert_max_num_queries):
     event = EventFactory()
     speakers = SpeakerFactory.create_batch(10)
+    resources = ResourceFactory.create_batch(5, status="published")
     topic = TopicFactory()
+    event.topics.add(topic, TopicFactory())
+    event.languages.add(*Language.objects.all()[:2])
+    event.audiences.add(*Audience.objects.all()[:2])
+    event.product_areas.add(*ProductArea.objects.all()[:2])
+    event.partners.add(Partner.objects.create(name="Partner"))
+    event.materials.add(*resources[:2])
     for number in range(30):
         session = SessionFactory(
             event=event,
@@ -357,10 +366,16 @@ def test_detail_query_count_does_not_grow_with_sessions(client, django_assert_ma
             end=event.start + timedelta(hours=number, minutes=90),
         )
         session.speakers.add(*speakers[number % 10 : number % 10 + 3])
-    with django_assert_max_num_queries(13):
+        session.resources.add(*resources[number % 5 : number % 5 + 2])
+    # The event; its sessions; their speakers; the resources of the sessions and the event's
+    # materials; its topics, audiences, product areas, languages and partners.
+    with django_assert_max_num_queries(5):
         response = client.get(event.get_absolute_url())
     assert sum(len(items) for _day, items in response.context["agenda"]) == 30
     assert len(response.context["speakers"]) == 10
+    page = response.context["page"]
+    assert len(page.materials) == 2 and len(page.topics) == 2 and len(page.partners) == 1
+    assert sum(len(item.resources) for _day, items in page.agenda for item in items) > 30
 
 
 def test_programme_page_query_count(client, django_assert_max_num_queries):
