@@ -56,9 +56,6 @@ from django.db.models.functions import (
     Cast,
     Coalesce,
     Concat,
-    Greatest,
-    Lower,
-    StrIndex,
     Substr,
 )
 from django.db.models.lookups import Contains, Exact
@@ -776,7 +773,7 @@ def _pg_snippet(query: str, user):
     )
     headline = SearchHeadline(
         Case(
-            When(in_content_only, then=_window(_full_text(), _probe(query))),
+            When(in_content_only, then=_Window(_full_text(), _probe(query))),
             default=Substr(_metadata_text(), 1, SNIPPET_SOURCE_CHARS),
             output_field=models.TextField(),
         ),
@@ -799,16 +796,38 @@ def _probe(query: str) -> str:
     return words[0][:5].lower() if words else ""
 
 
-def _window(text, probe: str):
-    """About SNIPPET_SOURCE_CHARS of `text`, from a little before the first place of `probe`
-    (the beginning when it is not there)."""
-    place = StrIndex(Lower(text), Value(probe))
-    begin = Greatest(place - SNIPPET_LEAD_CHARS, Value(1))
-    return Substr(text, begin, SNIPPET_SOURCE_CHARS)
+class _Window(Func):
+    """About SNIPPET_SOURCE_CHARS of a text, from a little before the first place of `probe`
+    (the beginning when it is not there): the text, a long expression, is compiled once."""
+
+    output_field = models.TextField()
+
+    def __init__(self, text, probe: str):
+        super().__init__(text)
+        self.probe = probe
+
+    def as_sql(self, compiler, connection, **extra_context):
+        text, params = compiler.compile(self.source_expressions[0])
+        begin = f"greatest(strpos(lower(w.text), %s) - {SNIPPET_LEAD_CHARS}, 1)"
+        # Only the compiled text and constants go into the statement; the probe is a parameter.
+        return (
+            f"(SELECT substr(w.text, {begin}, {SNIPPET_SOURCE_CHARS}) "  # noqa: S608
+            f"FROM (SELECT {text} AS text) AS w)",
+            [self.probe, *params],
+        )
+
+
+class _Joined(Func):
+    """`CONCAT(a, b...)`: the texts one after the other, a NULL as nothing. One SQL function,
+    where Django's Concat compiles nested pairs, each with its COALESCE (a cost that grows with
+    the parts, paid for every search)."""
+
+    function = "CONCAT"
+    output_field = models.TextField()
 
 
 def _metadata_text():
-    return Concat("summary", Value("\n"), "body", output_field=models.TextField())
+    return _Joined("summary", Value("\n"), "body")
 
 
 def _full_text():
@@ -818,7 +837,7 @@ def _full_text():
         .values("resource")
         .annotate(
             text=StringAgg(
-                Concat("question", Value(" "), "answer", output_field=models.TextField()),
+                _Joined("question", Value(" "), "answer"),
                 " ",
                 order_by="number",
             )
@@ -833,13 +852,14 @@ def _full_text():
         .values("text")
     )
     return Substr(
-        Concat(
-            _metadata_text(),
+        _Joined(
+            "summary",
             Value("\n"),
-            Coalesce(Subquery(qa), Value(""), output_field=models.TextField()),
+            "body",
             Value("\n"),
-            Coalesce(Subquery(extracted), Value(""), output_field=models.TextField()),
-            output_field=models.TextField(),
+            Subquery(qa),
+            Value("\n"),
+            Subquery(extracted),
         ),
         1,
         MAX_SNIPPET_SOURCE_CHARS,

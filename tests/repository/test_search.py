@@ -184,6 +184,22 @@ def test_snippets_mark_the_words_found(client, library):
 
 
 @pytest.mark.postgres
+def test_a_snippet_is_cut_around_words_found_far_into_the_content(client, db):
+    """Words only in the content, thousands of characters in: the snippet is the window of the
+    content around them, not its beginning."""
+    resource = ResourceFactory(title="Freeze-drying handbook", summary="A handbook.")
+    filler = " ".join(["The chamber pressure is recorded every minute."] * 200)
+    ResourceFileFactory(
+        resource=resource,
+        extracted_text=f"{filler} Primary sublimation removes the frozen solvent. {filler}",
+    )
+    resource_search_index_update(resource_ids=[resource.pk])
+    response = client.get(LIST, {"q": "sublimation"})
+    (found,) = response.context["resources"]
+    assert "<mark>sublimation</mark> removes the frozen solvent" in found.snippet
+
+
+@pytest.mark.postgres
 def test_rebuild_counts_every_resource(library):
     assert search_index_rebuild() == Resource.objects.count()
     assert not Resource.objects.filter(search_full=None).exists()
