@@ -1349,7 +1349,7 @@ def main() -> int:
             f"gunicorn: {WORKERS} gthread workers x {THREADS} threads, production settings "
             "(DEBUG off, ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect), the cache in Redis "
             f"(redis-server, maxmemory {REDIS_MAXMEMORY}, allkeys-lru) as in production, "
-            "emails and the facet counts of the repository list done by a db_worker beside it"
+            "emails and the bitsets of the lists' facet counts built by a db_worker beside it"
         ),
     )
     with tempfile.TemporaryDirectory(prefix="lpa-bench-") as tmp, redis_cache(Path(tmp)) as redis:

@@ -65,6 +65,14 @@ def main() -> int:
             f"| {kind} | {row['wall_ms']:.1f} | {row['sql_ms']:.1f} | {row['queries']:.1f} "
             f"| {row['cpu_ms']:.1f} |"
         )
+    base = profile.get("a page of plain text (privacy)")
+    if base:
+        lines += [
+            "",
+            f"Every page pays what the page of plain text costs: {base['cpu_ms']:.1f} ms of CPU "
+            "(the middleware, the base template with its header, menus, language links and "
+            "footer, the context processors) before anything of its own.",
+        ]
     for kind, row in profile.items():
         lines += [
             "",
