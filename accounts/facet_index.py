@@ -21,14 +21,18 @@ otherwise counts with SQL as before and asks for a new build.
 from __future__ import annotations
 
 import json
+import logging
 import struct
 from array import array
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
 from accounts.cache import content_versions
+
+logger = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("<I")
 
@@ -72,6 +76,18 @@ class Bitsets:
     def mask(self, part: str, value: str) -> int:
         """The places of the items with `value` in `part` (none for a value nobody has)."""
         return self.masks.get(part, {}).get(value, 0)
+
+    def filter_masks(self, active: dict[str, object]) -> dict[str, int]:
+        """The items that pass each active filter (its name, the part of the same name, and
+        its cleaned value): a number is looked up as its whole number, and one that is not
+        whole matches nothing, as in SQL."""
+        masks = {}
+        for name, value in active.items():
+            key = str(value)
+            if isinstance(value, Decimal | float):
+                key = str(int(value)) if value == int(value) else ""
+            masks[name] = self.mask(name, key)
+        return masks
 
     def counts(self, part: str, within: int) -> dict[str, int]:
         """For each value of `part`, how many of the items in `within` have it."""
@@ -195,6 +211,20 @@ def stored_bitsets(
         ask()
         return None
     return Bitsets.from_bytes(bytes(data))
+
+
+def build_queue(task, *, once_a_minute: str = "") -> None:
+    """Queue `task`, a build of a list's bitsets; with `once_a_minute` (a cache key), at most
+    once a minute whoever asks. When the queue or the cache is unreachable, the list counts with
+    SQL until a later build: nothing is lost, the failure is logged."""
+    from django.core.cache import cache
+
+    try:
+        if once_a_minute and not cache.add(once_a_minute, 1, 60):
+            return
+        task.enqueue()
+    except Exception:
+        logger.exception("Could not queue a build of a list's bitsets (%s)", task.name)
 
 
 def store_bitsets(

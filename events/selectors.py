@@ -45,6 +45,7 @@ from events.structured_data import event_json_ld, json_ld_script
 from events.times import in_zone, zone_short
 from repository.models import Audience, Language, ProductArea, Resource, Topic
 from repository.search import search_correction
+from repository.selectors import topic_slugs
 
 PAGE_SIZE = 12
 EVENT_BITSETS = "events"  # the name of the list's bitsets (accounts.facet_index)
@@ -168,16 +169,13 @@ class _EventMasks:
             opened_mask = bitsets.of_ids(opened)
             passing &= opened_mask if cleaned["open"] else bitsets.everything ^ opened_mask
         self.passing = passing
-        self.filters = {}
-        for name in ("when", *FACET_FIELDS):
-            value = cleaned.get(name)
-            if value in EMPTY_VALUES:
-                continue
-            key = str(value)
-            if name == "year":
-                # A year that is not a whole number matches nothing, as in SQL.
-                key = str(int(value)) if value == int(value) else ""
-            self.filters[name] = bitsets.mask(name, key)
+        self.filters = bitsets.filter_masks(
+            {
+                name: cleaned.get(name)
+                for name in ("when", *FACET_FIELDS)
+                if cleaned.get(name) not in EMPTY_VALUES
+            }
+        )
 
     def within(self, but: str = "", **instead: int) -> int:
         filters = {**self.filters, **instead}
@@ -251,13 +249,6 @@ def event_bitsets(*, now: datetime | None = None) -> tuple[Bitsets, datetime | N
     rows = list(events.values_list("pk", "programme__slug", "format", "region", "edition_year"))
     upcoming = set(events.upcoming(now).values_list("pk", flat=True))
     valid_until = events.upcoming(now).order_by("end").values_list("end", flat=True).first()
-    topics = {topic.pk: topic for topic in Topic.objects.only("slug", "parent_id")}
-
-    def topic_pairs():
-        for event, topic in Event.topics.through.objects.values_list("event_id", "topic_id"):
-            yield event, topics[topic].slug
-            if topics[topic].parent_id is not None:
-                yield event, topics[topics[topic].parent_id].slug
 
     def related(field: str, target: str):
         through = Event._meta.get_field(field).remote_field.through
@@ -269,7 +260,7 @@ def event_bitsets(*, now: datetime | None = None) -> tuple[Bitsets, datetime | N
         "format": ((pk, row[1]) for pk, *row in rows),
         "region": ((pk, row[2]) for pk, *row in rows),
         "year": ((pk, str(row[3])) for pk, *row in rows if row[3] is not None),
-        "topic": topic_pairs(),
+        "topic": topic_slugs(Event.topics.through.objects.values_list("event_id", "topic_id")),
         "audience": related("audiences", "audience"),
         "product_area": related("product_areas", "productarea"),
         "language": related("languages", "language"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -17,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.cache import content_changed, content_versions
-from accounts.facet_index import store_bitsets
+from accounts.facet_index import build_queue, store_bitsets
 from accounts.ratelimits import Limit
 from events.emails import email_queue
 from events.exceptions import (
@@ -44,8 +43,6 @@ from events.models import (
 )
 from events.times import in_zone, zone_label
 
-logger = logging.getLogger(__name__)
-
 COPIED_M2M_FIELDS = ("audiences", "product_areas", "topics", "languages", "partners")
 
 
@@ -59,11 +56,7 @@ def events_changed() -> None:
 def event_bitsets_refresh_queue() -> None:
     from events.tasks import refresh_event_bitsets
 
-    try:
-        refresh_event_bitsets.enqueue()
-    except Exception:
-        # The list then counts for itself until the next change; nothing is lost.
-        logger.exception("Could not queue a build of the event list's bitsets")
+    build_queue(refresh_event_bitsets)
 
 
 def event_bitsets_refresh() -> int:

@@ -1,13 +1,10 @@
 """Background tasks of events (django-tasks): each one calls a service."""
 
-import logging
-
 from django_tasks import task
 
+from accounts.facet_index import build_queue
 from events.emails import email_delivery_send
 from events.messages import message_queue_batch
-
-logger = logging.getLogger(__name__)
 
 
 @task()
@@ -29,10 +26,4 @@ def refresh_event_bitsets() -> int:
 
 def event_bitsets_refresh_ask() -> None:
     """Queue a new build of the event list's bitsets, at most once a minute whoever asks."""
-    from django.core.cache import cache
-
-    try:
-        if cache.add("events:bitsets-asked", 1, 60):
-            refresh_event_bitsets.enqueue()
-    except Exception:  # the cache or the queue is unreachable: the list counts for itself
-        logger.warning("Could not ask for a new build of the event list's bitsets", exc_info=True)
+    build_queue(refresh_event_bitsets, once_a_minute="events:bitsets-asked")

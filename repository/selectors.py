@@ -10,6 +10,7 @@ Two rules run through every function here (see repository.models):
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import reduce
@@ -218,7 +219,7 @@ def resource_list(*, params: QueryDict, user) -> ResourceList:
         )
         counted = _FromBitsets(
             bitsets,
-            _filter_masks(bitsets, filterset.active()),
+            bitsets.filter_masks(filterset.active()),
             bitsets.of_ids(matched) if query else bitsets.everything,
         )
         paginator = Paginator(Total(counted.total), PAGE_SIZE)
@@ -539,20 +540,6 @@ def _count(
     return counted
 
 
-def _filter_masks(bitsets: Bitsets, active: dict[str, object]) -> dict[str, int]:
-    """The resources that pass each active filter, as bitsets: the condition of
-    `ResourceFilter.condition` (a broad topic has its narrower topics' resources too, see
-    `resource_bitsets`)."""
-    masks = {}
-    for name, value in active.items():
-        key = str(value)
-        if name == "year":
-            # A year that is not a whole number matches nothing, as in SQL.
-            key = str(int(value)) if value == int(value) else ""
-        masks[name] = bitsets.mask(name, key)
-    return masks
-
-
 class _FromBitsets:
     """The counts of a list from its bitsets: what passes the search words (`base`) and each
     active filter (`filters`)."""
@@ -626,6 +613,16 @@ def stored_resource_bitsets(user) -> Bitsets | None:
     )
 
 
+def topic_slugs(tied: Iterable[tuple[int, int]]) -> Iterator[tuple[int, str]]:
+    """Each (item, topic id) as (item, slug) of the topic, and for a narrower topic of its broad
+    topic too: the items a filter on a broad topic finds (the lists' bitsets)."""
+    topics = {topic.pk: topic for topic in Topic.objects.only("slug", "parent_id")}
+    for item, topic in tied:
+        yield item, topics[topic].slug
+        if topics[topic].parent_id is not None:
+            yield item, topics[topics[topic].parent_id].slug
+
+
 def resource_bitsets(*, user) -> Bitsets:
     """The bitsets of the list for this visitor (public or staff): every resource they may see,
     newest first, and for each facet's value the resources that have it. A broad topic has
@@ -633,14 +630,6 @@ def resource_bitsets(*, user) -> Bitsets:
     rows = list(
         _visible(user).order_by(*ORDERINGS["newest"]).values_list("pk", "kind", "publication_year")
     )
-    topics = {topic.pk: topic for topic in Topic.objects.only("slug", "parent_id")}
-
-    def topic_pairs():
-        tied = Resource.topics.through.objects.values_list("resource_id", "topic_id")
-        for resource, topic in tied.iterator(chunk_size=10000):
-            yield resource, topics[topic].slug
-            if topics[topic].parent_id is not None:
-                yield resource, topics[topics[topic].parent_id].slug
 
     def related(name: str):
         through, key = RELATED_FACETS[name]
@@ -650,7 +639,11 @@ def resource_bitsets(*, user) -> Bitsets:
     values = {
         "type": ((pk, kind) for pk, kind, _year in rows),
         "year": ((pk, str(year)) for pk, _kind, year in rows if year is not None),
-        "topic": topic_pairs(),
+        "topic": topic_slugs(
+            Resource.topics.through.objects.values_list("resource_id", "topic_id").iterator(
+                chunk_size=10000
+            )
+        ),
         **{name: related(name) for name in ("audience", "product_area", "language", "region")},
     }
     return Bitsets.build([pk for pk, _kind, _year in rows], values)

@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.cache import content_changed, content_versions
-from accounts.facet_index import store_bitsets
+from accounts.facet_index import build_queue, store_bitsets
 from accounts.ratelimits import visitor_key
 from repository.extraction import text_extraction_queue
 from repository.models import (
@@ -70,11 +70,7 @@ def search_index_update_on_commit(resource_ids: Iterable[int]) -> None:
 def facet_counts_refresh_queue() -> None:
     from repository.tasks import refresh_facet_counts
 
-    try:
-        refresh_facet_counts.enqueue()
-    except Exception:
-        # The list then counts for itself until the next change; nothing is lost.
-        logger.exception("Could not queue the count of the list's facets")
+    build_queue(refresh_facet_counts)
 
 
 def facet_counts_refresh() -> int:

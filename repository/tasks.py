@@ -1,12 +1,9 @@
 """Background tasks of the repository (django-tasks): each one calls a service."""
 
-import logging
-
 from django_tasks import task
 
+from accounts.facet_index import build_queue
 from repository.extraction import resource_file_text_extract
-
-logger = logging.getLogger(__name__)
 
 
 @task()
@@ -22,11 +19,5 @@ def refresh_facet_counts() -> int:
 
 
 def facet_counts_refresh_ask() -> None:
-    """Queue a new count of the list's facets, at most once a minute whoever asks."""
-    from django.core.cache import cache
-
-    try:
-        if cache.add("repository:facet-counts-asked", 1, 60):
-            refresh_facet_counts.enqueue()
-    except Exception:  # the cache or the queue is unreachable: the list counts for itself
-        logger.warning("Could not ask for a new count of the list's facets", exc_info=True)
+    """Queue a new build of the list's bitsets, at most once a minute whoever asks."""
+    build_queue(refresh_facet_counts, once_a_minute="repository:facet-counts-asked")

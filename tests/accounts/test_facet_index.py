@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.cache import content_changed, content_versions
-from accounts.facet_index import Bitsets, store_bitsets, stored_bitsets
+from accounts.facet_index import Bitsets, build_queue, store_bitsets, stored_bitsets
 
 
 def _bitsets(size: int = 300, seed: int = 7) -> tuple[Bitsets, list[int], dict]:
@@ -93,3 +93,32 @@ def test_stored_bitsets_hold_for_their_content_version_and_until_their_time():
     # Never built: nothing to ask for (the services build them when they change the content).
     assert stored_bitsets("other", area="events", ask=lambda: asked.append(3)) is None
     assert asked == [1, 2]
+
+
+class _Task:
+    name = "test.build"
+
+    def __init__(self, fails: bool = False):
+        self.fails, self.queued = fails, 0
+
+    def enqueue(self):
+        if self.fails:
+            raise ConnectionError("the queue is unreachable")
+        self.queued += 1
+
+
+def test_a_build_is_asked_for_at_most_once_a_minute():
+    from django.core.cache import cache
+
+    cache.clear()
+    task = _Task()
+    build_queue(task, once_a_minute="test:asked")
+    build_queue(task, once_a_minute="test:asked")
+    assert task.queued == 1
+    build_queue(task)  # after a change of the content: always
+    assert task.queued == 2
+
+
+def test_a_queue_that_cannot_be_reached_is_logged_and_changes_nothing(caplog):
+    build_queue(_Task(fails=True))
+    assert "Could not queue a build of a list's bitsets (test.build)" in caplog.text
