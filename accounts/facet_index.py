@@ -98,45 +98,36 @@ class Bitsets:
 
     def of_ids(self, ids: Iterable[int]) -> int:
         """The bitset of these items (those not in the list are left out)."""
-        if self._places is None:
-            self._places = {pk: place for place, pk in enumerate(self.ids)}
         bits = bytearray((len(self.ids) + 7) // 8)
         for pk in ids:
-            place = self._places.get(pk)
+            place = self._place_of().get(pk)
             if place is not None:
                 bits[place >> 3] |= 1 << (place & 7)
         return int.from_bytes(bits, "little")
 
     def holds(self, pk: int, mask: int) -> bool:
+        place = self._place_of().get(pk)
+        return place is not None and bool(mask >> place & 1)
+
+    def _place_of(self) -> dict[int, int]:
         if self._places is None:
             self._places = {pk: place for place, pk in enumerate(self.ids)}
-        place = self._places.get(pk)
-        return place is not None and bool(mask >> place & 1)
+        return self._places
 
     def ids_in_order(self, mask: int, start: int, stop: int, *, reverse: bool = False) -> list[int]:
         """The ids of the items in `mask`, from the `start`th to before the `stop`th, in the
         list's order (or the reverse)."""
-        bits = format(mask, "b")[::-1]  # bits[p] is place p
+        bits = format(mask, "b")  # the last place first
+        if not reverse:
+            bits = bits[::-1]  # bits[p] is place p
         found: list[int] = []
-        if reverse:
-            place, seen = len(bits), 0
-            while len(found) < stop - start:
-                place = bits.rfind("1", 0, place)
-                if place < 0:
-                    break
-                if seen >= start:
-                    found.append(self.ids[place])
-                seen += 1
-            return found
-        place, seen = -1, 0
-        while len(found) < stop - start:
-            place = bits.find("1", place + 1)
-            if place < 0:
+        index = -1
+        while len(found) < stop:
+            index = bits.find("1", index + 1)
+            if index < 0:
                 break
-            if seen >= start:
-                found.append(self.ids[place])
-            seen += 1
-        return found
+            found.append(len(bits) - 1 - index if reverse else index)
+        return [self.ids[place] for place in found[start:]]
 
     # --- Stored as bytes: a JSON header (the parts, values and where their bits are) then the
     # bits themselves; no pickle, so the row can only ever hold data.
