@@ -164,6 +164,37 @@ class Bitsets:
         return cls(ids, masks, header["meta"])
 
 
+class Filtered:
+    """What a list shows from its bitsets: the items that pass `base` (what is not a facet:
+    search words, "open for registration") and each active filter (`filters`, from
+    `Bitsets.filter_masks`)."""
+
+    def __init__(self, bitsets: Bitsets, filters: dict[str, int], base: int):
+        self.bitsets = bitsets
+        self.filters = filters
+        self.base = base
+
+    def within(self, but: str = "", **instead: int) -> int:
+        """What passes every active filter but `but` (a facet counts without its own), with
+        `instead` in place of some filters."""
+        passing = self.base
+        for name, mask in {**self.filters, **instead}.items():
+            if name != but:
+                passing &= mask
+        return passing
+
+    def count(self, *, but: str = "") -> int:
+        return self.within(but).bit_count()
+
+    @property
+    def total(self) -> int:
+        return self.count()
+
+    def counts(self, name: str) -> dict[str, int]:
+        """How many items each value of facet `name` gives with every other active filter."""
+        return self.bitsets.counts(name, self.within(name))
+
+
 class Total:
     """What a paginator counts for a list counted from bitsets: `total` items, whose page is
     fetched apart."""

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.content_languages import translated, translation_columns
-from accounts.facet_index import Bitsets, Total, stored_bitsets
+from accounts.facet_index import Bitsets, Filtered, Total, stored_bitsets
 from events.filters import EventFilter, event_search_condition
 from events.models import (
     Event,
@@ -154,43 +154,29 @@ def event_list(*, params: QueryDict, user) -> EventList:
     )
 
 
-class _EventMasks:
-    """The events that pass the search words and "open for registration" (`passing`), and each
-    facet's active filter (`filters`, "when" among them), as bitsets."""
-
-    def __init__(self, bitsets: Bitsets, base: QuerySet, cleaned: dict, query: str):
-        self.bitsets = bitsets
-        passing = bitsets.everything
-        if query:
-            found = base.filter(event_search_condition(query)).values_list("pk", flat=True)
-            passing &= bitsets.of_ids(found)
-        if cleaned.get("open") is not None:
-            opened = Event.objects.open_for_registration().values_list("pk", flat=True)
-            opened_mask = bitsets.of_ids(opened)
-            passing &= opened_mask if cleaned["open"] else bitsets.everything ^ opened_mask
-        self.passing = passing
-        self.filters = bitsets.filter_masks(
-            {
-                name: cleaned.get(name)
-                for name in ("when", *FACET_FIELDS)
-                if cleaned.get(name) not in EMPTY_VALUES
-            }
-        )
-
-    def within(self, but: str = "", **instead: int) -> int:
-        filters = {**self.filters, **instead}
-        passing = self.passing
-        for name, mask in filters.items():
-            if name != but:
-                passing &= mask
-        return passing
+def _event_masks(bitsets: Bitsets, base: QuerySet, cleaned: dict, query: str) -> Filtered:
+    """The events that pass the search words and "open for registration" (not facets), and
+    each facet's active filter ("when" among them), as bitsets."""
+    passing = bitsets.everything
+    if query:
+        found = base.filter(event_search_condition(query)).values_list("pk", flat=True)
+        passing &= bitsets.of_ids(found)
+    if cleaned.get("open") is not None:
+        opened = bitsets.of_ids(Event.objects.open_for_registration().values_list("pk", flat=True))
+        passing &= opened if cleaned["open"] else bitsets.everything ^ opened
+    active = {
+        name: cleaned.get(name)
+        for name in ("when", *FACET_FIELDS)
+        if cleaned.get(name) not in EMPTY_VALUES
+    }
+    return Filtered(bitsets, bitsets.filter_masks(active), passing)
 
 
 def _event_list_from_bitsets(
     bitsets: Bitsets, base: QuerySet, params: QueryDict, filterset: EventFilter, when: str
 ) -> EventList:
     query = filterset.form.cleaned_data.get("q", "")
-    masks = _EventMasks(bitsets, base, filterset.form.cleaned_data, query)
+    masks = _event_masks(bitsets, base, filterset.form.cleaned_data, query)
     corrected = ""
 
     def past_matches() -> int:
@@ -206,7 +192,7 @@ def _event_list_from_bitsets(
             params["q"] = query = corrected
             filterset = EventFilter(params, queryset=base)
             filterset.is_valid()
-            masks = _EventMasks(bitsets, base, filterset.form.cleaned_data, query)
+            masks = _event_masks(bitsets, base, filterset.form.cleaned_data, query)
             total, past = masks.within().bit_count(), past_matches()
     paginator = Paginator(Total(total), PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
@@ -216,14 +202,11 @@ def _event_list_from_bitsets(
     found = {event.pk: event for event in events}
     page.object_list = [found[pk] for pk in ids if pk in found]
 
-    def counts(name: str) -> dict[str, int]:
-        return bitsets.counts(name, masks.within(but=name))
-
     years = sorted(bitsets.values("year"), key=int, reverse=True)
     return EventList(
         filterset=filterset,
         page=page,
-        facets=_facets(params, base, filterset, counts=counts, years=years),
+        facets=_facets(params, base, filterset, counts=masks.counts, years=years),
         when=when,
         total=total,
         past_matches=past,

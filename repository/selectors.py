@@ -34,7 +34,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.content_languages import Text, page_language, translated, translation_columns
-from accounts.facet_index import Bitsets, Total, stored_bitsets
+from accounts.facet_index import Bitsets, Filtered, Total, stored_bitsets
 from repository.access_requests import access_requests_of_user
 from repository.filters import SORT_CHOICES, ResourceFilter
 from repository.models import (
@@ -540,28 +540,8 @@ def _count(
     return counted
 
 
-class _FromBitsets:
-    """The counts of a list from its bitsets: what passes the search words (`base`) and each
-    active filter (`filters`)."""
-
-    def __init__(self, bitsets: Bitsets, filters: dict[str, int], base: int):
-        self.bitsets = bitsets
-        self.filters = filters
-        self.base = base
-
-    def within(self, but: str = "") -> int:
-        passing = self.base
-        for name, mask in self.filters.items():
-            if name != but:
-                passing &= mask
-        return passing
-
-    def count(self, *, but: str = "") -> int:
-        return self.within(but).bit_count()
-
-    @property
-    def total(self) -> int:
-        return self.count()
+class _FromBitsets(Filtered):
+    """The counts of the list from its bitsets, as `_Counted` gives them from SQL."""
 
     def facet_counts(self, name: str, *, but: str, topics: list[Topic]) -> dict[str, int]:
         return self.bitsets.counts(name, self.within(but))
